@@ -1,0 +1,17 @@
+"""Celery application: `celery -A config worker` / `celery -A config beat`."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("parcours")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.task(name="parcours.ping", ignore_result=False)
+def ping() -> str:
+    """Health task: proves the broker → worker → caller round trip."""
+    return "pong"

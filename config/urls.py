@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from config.health import healthz
+
+admin.site.site_header = "Parcours — administration"
+admin.site.site_title = "Parcours"
+admin.site.index_title = "Paramétrage"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dossiers:liste", permanent=False)),
+    path(
+        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("dossiers/", include("dossiers.urls")),
+    path("evenements/", include("evenements.urls")),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EvenementsConfig(AppConfig):
+    name = "evenements"
+    verbose_name = "Prestations et événements"

@@ -1,0 +1,124 @@
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from dossiers.models import Dossier
+from evenements.champs import champ_de_formulaire, nom_du_champ, valeurs_initiales
+from evenements.models import Evenement, Motif, TypeEvenement
+from evenements.services import types_disponibles, types_proposes
+
+AIDE_COMMENTAIRE = (
+    "Précisez les circonstances. Abandon ou rupture : expliquez la raison. "
+    "Sortie positive : décrivez les résultats obtenus."
+)
+
+
+class EvenementForm(forms.Form):
+    """The form of the seed: type, date, commentaire, motif and the type's extra fields.
+
+    Its fields depend on the chosen type; the service re-validates everything.
+    """
+
+    type_evenement = forms.ModelChoiceField(
+        label="Type d'événement", queryset=TypeEvenement.objects.none(), empty_label="— choisir —"
+    )
+    date = forms.DateField(
+        label="Date de l'événement",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Date à laquelle l'événement s'est produit ou se produira.",
+    )
+    commentaire = forms.CharField(
+        label="Commentaire",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=AIDE_COMMENTAIRE,
+    )
+
+    def __init__(self, *args, dossier: Dossier, evenement: Evenement | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dossier = dossier
+        self.evenement = evenement
+        if evenement is None:
+            proposes = [t.pk for t in types_proposes(dossier)]
+            self.fields["type_evenement"].queryset = TypeEvenement.objects.filter(pk__in=proposes)
+            self.fields["date"].initial = timezone.localdate()
+        else:
+            disponibles = types_disponibles(dossier).values("pk")
+            self.fields["type_evenement"].queryset = TypeEvenement.objects.filter(
+                Q(pk__in=disponibles) | Q(pk=evenement.type_evenement_id)
+            )
+            self.fields["raison"] = forms.CharField(
+                label="Raison de la modification",
+                max_length=500,
+                help_text="Conservée dans l'historique de l'événement.",
+            )
+            self.fields["version"] = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+        self.type_choisi = self._type_choisi()
+        if self.type_choisi is not None:
+            self._ajouter_champs_du_type(self.type_choisi)
+
+    def _type_choisi(self) -> TypeEvenement | None:
+        source = self.data if self.is_bound else self.initial
+        valeur = source.get("type_evenement")
+        if isinstance(valeur, TypeEvenement):
+            return valeur
+        try:
+            return self.fields["type_evenement"].queryset.prefetch_related("champs").get(pk=valeur)
+        except (TypeEvenement.DoesNotExist, ValueError, TypeError):
+            return None
+
+    def _ajouter_champs_du_type(self, type_evenement: TypeEvenement) -> None:
+        if type_evenement.commentaire_obligatoire:
+            self.fields["commentaire"].required = True
+        if type_evenement.motif != TypeEvenement.Exigence.NON_DEMANDE:
+            motifs = Motif.objects.filter(liste=type_evenement.liste_motifs, actif=True)
+            if self.evenement is not None and self.evenement.motif_id:
+                motifs = motifs | Motif.objects.filter(pk=self.evenement.motif_id)
+            self.fields["motif"] = forms.ModelChoiceField(
+                label=type_evenement.libelle_motif,
+                queryset=motifs,
+                required=type_evenement.motif == TypeEvenement.Exigence.OBLIGATOIRE,
+                empty_label="— choisir —",
+                error_messages={"required": f"{type_evenement.libelle_motif} obligatoire."},
+            )
+        for champ in type_evenement.champs.all():
+            self.fields[nom_du_champ(champ)] = champ_de_formulaire(champ, self.dossier.prestation)
+        self.champs_du_type = [self[nom_du_champ(c)] for c in type_evenement.champs.all()]
+
+    champs_du_type: list = []
+
+    def valeurs(self) -> dict:
+        if self.type_choisi is None:
+            return {}
+        return {
+            c.code: self.cleaned_data.get(nom_du_champ(c)) for c in self.type_choisi.champs.all()
+        }
+
+    def parametres_du_service(self) -> dict:
+        return {
+            "type_evenement": self.cleaned_data["type_evenement"],
+            "date": self.cleaned_data["date"],
+            "commentaire": self.cleaned_data.get("commentaire", ""),
+            "motif": self.cleaned_data.get("motif"),
+            "valeurs": self.valeurs(),
+        }
+
+    @classmethod
+    def initial_depuis(cls, evenement: Evenement) -> dict:
+        return {
+            "type_evenement": evenement.type_evenement,
+            "date": evenement.date,
+            "commentaire": evenement.commentaire,
+            "motif": evenement.motif_id,
+            "version": evenement.modifie_le or evenement.cree_le,
+            **valeurs_initiales(list(evenement.type_evenement.champs.all()), evenement.valeurs),
+        }
+
+
+class SuppressionForm(forms.Form):
+    raison = forms.CharField(
+        label="Raison de la suppression",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obligatoire : l'historique des événements est une trace légale du parcours.",
+        error_messages={"required": "La raison de la suppression est obligatoire."},
+    )

@@ -1,0 +1,252 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from dossiers.models import Statut
+
+
+class Motif(models.Model):
+    """Reference values an administrator maintains; in use → deactivated, never deleted."""
+
+    class Liste(models.TextChoices):
+        ABANDON = "abandon", "Motifs d'abandon"
+        RUPTURE = "rupture", "Motifs de rupture"
+        SORTIE_POSITIVE = "sortie_positive", "Types de sortie positive"
+
+    liste = models.CharField("liste", max_length=20, choices=Liste.choices)
+    libelle = models.CharField("libellé", max_length=200)
+    code = models.SlugField("code", max_length=60)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    actif = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "motif"
+        ordering = ["liste", "ordre", "libelle"]
+        constraints = [
+            models.UniqueConstraint(fields=["liste", "code"], name="motif_code_unique_par_liste")
+        ]
+
+    def __str__(self) -> str:
+        return self.libelle
+
+
+class MotifAbandon(Motif):
+    class Meta:
+        proxy = True
+        verbose_name = "motif d'abandon"
+        verbose_name_plural = "motifs d'abandon"
+
+
+class MotifRupture(Motif):
+    class Meta:
+        proxy = True
+        verbose_name = "motif de rupture"
+        verbose_name_plural = "motifs de rupture"
+
+
+class TypeSortiePositive(Motif):
+    class Meta:
+        proxy = True
+        verbose_name = "type de sortie positive"
+        verbose_name_plural = "types de sortie positive"
+
+
+class Effet(models.TextChoices):
+    ENTREE = "entree", "Entrée"
+    SORTIE_POSITIVE = "sortie_positive", "Sortie positive"
+    ABANDON = "abandon", "Abandon"
+    RUPTURE = "rupture", "Rupture"
+    CHANGEMENT_PHASE = "changement_phase", "Changement de phase"
+    VALIDATION_ETAPE = "validation_etape", "Validation d'étape"
+    AUCUN = "aucun", "Aucun"
+
+
+class TypeEvenement(models.Model):
+    class Exigence(models.TextChoices):
+        NON_DEMANDE = "non_demande", "Non demandé"
+        FACULTATIF = "facultatif", "Facultatif"
+        OBLIGATOIRE = "obligatoire", "Obligatoire"
+
+    libelle = models.CharField("libellé", max_length=120)
+    code = models.SlugField("code", max_length=60, unique=True)
+    effet = models.CharField("effet", max_length=20, choices=Effet.choices, default=Effet.AUCUN)
+    toutes_prestations = models.BooleanField("proposé pour toutes les prestations", default=True)
+    prestations = models.ManyToManyField(
+        "dossiers.Prestation",
+        blank=True,
+        related_name="types_evenement",
+        verbose_name="prestations",
+        help_text="Utilisé seulement si le type n'est pas proposé pour toutes les prestations.",
+    )
+    statuts_autorises = models.JSONField(
+        "statuts où il peut être saisi",
+        default=list,
+        help_text="Statuts du dossier (à la date de l'événement) dans lesquels ce type est permis.",
+    )
+    motif = models.CharField(
+        "motif", max_length=12, choices=Exigence.choices, default=Exigence.NON_DEMANDE
+    )
+    liste_motifs = models.CharField(
+        "liste de motifs", max_length=20, choices=Motif.Liste.choices, blank=True
+    )
+    commentaire_obligatoire = models.BooleanField("commentaire obligatoire", default=False)
+    actif = models.BooleanField("actif", default=True)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "type d'événement"
+        verbose_name_plural = "types d'événement"
+        ordering = ["ordre", "libelle"]
+
+    def __str__(self) -> str:
+        return self.libelle
+
+    @property
+    def libelle_motif(self) -> str:
+        if self.liste_motifs == Motif.Liste.SORTIE_POSITIVE:
+            return "Type de sortie"
+        return "Motif"
+
+    @property
+    def champ_phase(self) -> "ChampSupplementaire | None":
+        """The first 'phase' field: the one a phase change reads its new phase from."""
+        phase = ChampSupplementaire.Nature.PHASE
+        return next((c for c in self.champs.all() if c.nature == phase), None)
+
+    def statuts_autorises_libelles(self) -> str:
+        return ", ".join(Statut(s).label for s in self.statuts_autorises)
+
+
+class ChampSupplementaire(models.Model):
+    class Nature(models.TextChoices):
+        TEXTE = "texte", "Texte"
+        NOMBRE = "nombre", "Nombre"
+        DATE = "date", "Date"
+        OUI_NON = "oui_non", "Oui / non"
+        CHOIX = "choix", "Liste de choix"
+        PHASE = "phase", "Phase de la prestation"
+        FINANCEUR = "financeur", "Financeur"
+
+    type_evenement = models.ForeignKey(
+        TypeEvenement, on_delete=models.CASCADE, related_name="champs", verbose_name="type"
+    )
+    libelle = models.CharField("libellé", max_length=120)
+    code = models.SlugField("code", max_length=60)
+    nature = models.CharField("nature", max_length=12, choices=Nature.choices)
+    obligatoire = models.BooleanField("obligatoire", default=False)
+    aide = models.CharField("aide", max_length=250, blank=True)
+    choix = models.TextField("choix possibles", blank=True, help_text="Un choix par ligne.")
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "champ supplémentaire"
+        verbose_name_plural = "champs supplémentaires"
+        ordering = ["ordre", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["type_evenement", "code"], name="champ_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.libelle
+
+    @property
+    def liste_choix(self) -> list[str]:
+        return [c.strip() for c in self.choix.splitlines() if c.strip()]
+
+
+class EvenementQuerySet(models.QuerySet):
+    def actifs(self):
+        return self.filter(supprime_le__isnull=True)
+
+    def chronologiques(self):
+        return self.order_by("date", "rang", "pk")
+
+
+class Evenement(models.Model):
+    """A dated fact of a dossier. Never physically deleted: a legal record."""
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        on_delete=models.PROTECT,
+        related_name="evenements",
+        verbose_name="dossier",
+    )
+    type_evenement = models.ForeignKey(
+        TypeEvenement,
+        on_delete=models.PROTECT,
+        related_name="evenements",
+        verbose_name="type d'événement",
+    )
+    date = models.DateField("date de l'événement")
+    rang = models.PositiveIntegerField(
+        "rang", default=1, help_text="Ordre parmi les événements du dossier à la même date."
+    )
+    commentaire = models.TextField("commentaire", blank=True)
+    motif = models.ForeignKey(
+        Motif, on_delete=models.PROTECT, null=True, blank=True, verbose_name="motif"
+    )
+    valeurs = models.JSONField("informations complémentaires", default=dict, blank=True)
+
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="auteur"
+    )
+    cree_le = models.DateTimeField("saisi le", default=timezone.now, editable=False)
+    modifie_le = models.DateTimeField("modifié le", null=True, blank=True, editable=False)
+    modifie_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modifié par",
+    )
+    supprime_le = models.DateTimeField("supprimé le", null=True, blank=True, editable=False)
+    supprime_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="supprimé par",
+    )
+    raison_suppression = models.TextField("raison de la suppression", blank=True)
+
+    history = HistoricalRecords(
+        verbose_name="révision d'événement",
+        excluded_fields=["cree_le"],
+        cascade_delete_history=False,
+    )
+    objects = EvenementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "événement"
+        ordering = ["date", "rang", "pk"]
+        indexes = [models.Index(fields=["dossier", "date", "rang"])]
+        permissions = [
+            ("modifier_tout_evenement", "Modifier les événements saisis par d'autres"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type_evenement} du {self.date:%d/%m/%Y}"
+
+    @property
+    def est_supprime(self) -> bool:
+        return self.supprime_le is not None
+
+    @property
+    def saisi_a_posteriori(self) -> bool:
+        return self.date < timezone.localdate(self.cree_le)
+
+    def est_planifie(self, aujourd_hui: datetime.date | None = None) -> bool:
+        return self.date > (aujourd_hui or timezone.localdate())
+
+    @property
+    def planifie(self) -> bool:
+        return self.est_planifie()
+
+    @property
+    def est_modifie(self) -> bool:
+        return self.modifie_le is not None

@@ -1,0 +1,137 @@
+"""Derived state of a dossier = its events replayed, in (date, rang) order, through the FSM.
+
+The replay runs over the whole history, planned events included, so that a history that
+would become illegal later is refused now; the dossier itself only receives the events
+dated today or before ("as of today").
+"""
+
+import copy
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django_fsm import can_proceed
+
+from dossiers.models import Dossier, Phase, Statut
+from evenements.models import Effet, Evenement
+
+TRANSITIONS = {
+    Effet.ENTREE: "entrer",
+    Effet.SORTIE_POSITIVE: "sortir",
+    Effet.ABANDON: "abandonner",
+    Effet.RUPTURE: "rompre",
+}
+
+
+@dataclass
+class Etape:
+    """What one event did to the dossier during the replay."""
+
+    evenement: Evenement
+    statut_avant: str
+    statut_apres: str
+    phase_avant: Phase | None
+    phase_apres: Phase | None
+    appliquee: bool
+
+    @property
+    def statut_avant_libelle(self) -> str:
+        return Statut(self.statut_avant).label
+
+    @property
+    def statut_apres_libelle(self) -> str:
+        return Statut(self.statut_apres).label
+
+
+class HistoireIllegale(ValidationError):
+    def __init__(self, message: str, evenement: Evenement):
+        super().__init__(message, code="histoire_illegale")
+        self.evenement = evenement
+
+
+def _decrire(evenement: Evenement) -> str:
+    return f"« {evenement.type_evenement.libelle} » du {evenement.date:%d/%m/%Y}"
+
+
+def _refus(evenement: Evenement, statut: str, cause: Evenement | None) -> HistoireIllegale:
+    message = (
+        f"{_decrire(evenement)} n'est pas possible : à cette date le dossier est "
+        f"« {Statut(statut).label} »"
+    )
+    if cause is not None:
+        message += f" (depuis {_decrire(cause)})"
+    elif statut == Statut.A_VENIR:
+        message += " (aucune entrée enregistrée avant)"
+    return HistoireIllegale(message + ".", evenement)
+
+
+def phase_choisie(evenement: Evenement, phases: dict[int, Phase]) -> Phase | None:
+    champ = evenement.type_evenement.champ_phase
+    if champ is None:
+        return None
+    valeur = evenement.valeurs.get(champ.code)
+    return phases.get(int(valeur)) if valeur not in (None, "") else None
+
+
+class _Rejoueur:
+    def __init__(self, dossier: Dossier, phases: list[Phase]):
+        self.dossier = dossier
+        self.phases = {phase.pk: phase for phase in phases}
+        self.premiere_phase = phases[0] if phases else None
+        self.cause: Evenement | None = None  # the event that set the current status
+
+    def appliquer(self, evenement: Evenement) -> None:
+        dossier = self.dossier
+        type_evenement = evenement.type_evenement
+        if dossier.statut not in type_evenement.statuts_autorises:
+            raise _refus(evenement, dossier.statut, self.cause)
+        nom = TRANSITIONS.get(type_evenement.effet)
+        if nom is not None:
+            methode = getattr(dossier, nom)
+            if not can_proceed(methode):
+                raise _refus(evenement, dossier.statut, self.cause)
+            methode(evenement.date)
+            self.cause = evenement
+            if type_evenement.effet == Effet.ENTREE:
+                dossier.phase_courante = self.premiere_phase
+        nouvelle_phase = phase_choisie(evenement, self.phases)
+        if nouvelle_phase is not None:
+            dossier.phase_courante = nouvelle_phase
+
+
+def rejouer(
+    dossier: Dossier,
+    evenements: list[Evenement],
+    aujourd_hui: datetime.date,
+    phases: list[Phase] | None = None,
+) -> list[Etape]:
+    """Replay `evenements` (active, in chronological order) onto `dossier`, in memory.
+
+    Raises HistoireIllegale naming the first event the machine refuses.
+    """
+    if phases is None:
+        phases = list(dossier.prestation.phases.all())
+    rejoueur = _Rejoueur(dossier, phases)
+    dossier.reinitialiser()
+    etapes = []
+    passe_dans_le_futur = False
+    for evenement in evenements:
+        appliquee = evenement.date <= aujourd_hui
+        if not appliquee and not passe_dans_le_futur:
+            # Planned events are checked on a copy: they change nothing until their date.
+            rejoueur.dossier = copy.copy(dossier)
+            passe_dans_le_futur = True
+        avant = (rejoueur.dossier.statut, rejoueur.dossier.phase_courante)
+        rejoueur.appliquer(evenement)
+        etapes.append(
+            Etape(
+                evenement=evenement,
+                statut_avant=avant[0],
+                statut_apres=rejoueur.dossier.statut,
+                phase_avant=avant[1],
+                phase_apres=rejoueur.dossier.phase_courante,
+                appliquee=appliquee,
+            )
+        )
+    dossier.etat_calcule_le = aujourd_hui
+    return etapes

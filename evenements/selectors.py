@@ -1,0 +1,104 @@
+"""Reads that carry a rule: the history of a dossier as a user may see it."""
+
+import copy
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from dossiers.models import Dossier, Phase
+from evenements import champs as champs_mod
+from evenements import droits
+from evenements.models import ChampSupplementaire, Evenement
+from evenements.rejeu import Etape, HistoireIllegale, rejouer
+from facturation.models import Financeur
+
+
+def _evenements(dossier: Dossier, avec_supprimes: bool):
+    evenements = dossier.evenements.all() if avec_supprimes else dossier.evenements.actifs()
+    return (
+        evenements.chronologiques()
+        .select_related("type_evenement", "auteur", "motif", "modifie_par", "supprime_par")
+        .prefetch_related(
+            Prefetch(
+                "type_evenement__champs",
+                queryset=ChampSupplementaire.objects.order_by("ordre", "pk"),
+            )
+        )
+    )
+
+
+def etapes_du_dossier(dossier: Dossier, evenements=None, phases=None) -> list[Etape]:
+    """Replay on a copy, for display: what each event did (phases before and after)."""
+    if evenements is None:
+        evenements = list(_evenements(dossier, avec_supprimes=False))
+    actifs = [e for e in evenements if not e.est_supprime]
+    try:
+        return rejouer(copy.copy(dossier), actifs, timezone.localdate(), phases=phases)
+    except HistoireIllegale:  # cannot happen for stored histories; show without phases
+        return []
+
+
+@dataclass
+class Ligne:
+    evenement: Evenement
+    etape: Etape | None
+    informations: list[tuple[str, str]] = field(default_factory=list)
+    peut_modifier: bool = False
+    peut_supprimer: bool = False
+    position_du_jour: int = 0  # 1-based order among the same day's events
+    nb_du_jour: int = 0
+
+    @property
+    def premier_du_jour(self) -> bool:
+        return self.position_du_jour == 1
+
+    @property
+    def dernier_du_jour(self) -> bool:
+        return self.position_du_jour == self.nb_du_jour
+
+
+def historique(
+    dossier: Dossier, user, *, recents_d_abord: bool, avec_supprimes: bool
+) -> list[Ligne]:
+    evenements = list(_evenements(dossier, avec_supprimes))
+    phases = list(Phase.objects.filter(prestation_id=dossier.prestation_id))
+    phases_par_id = {p.pk: p for p in phases}
+    besoin_financeurs = any(
+        c.nature == ChampSupplementaire.Nature.FINANCEUR
+        for e in evenements
+        for c in e.type_evenement.champs.all()
+    )
+    financeurs = {f.pk: f for f in Financeur.objects.all()} if besoin_financeurs else {}
+    etapes = {id(e.evenement): e for e in etapes_du_dossier(dossier, evenements, phases)}
+
+    par_jour: dict = {}
+    for e in evenements:
+        if not e.est_supprime:
+            par_jour.setdefault(e.date, []).append(e.pk)
+
+    lignes = []
+    for e in evenements:
+        e.dossier = dossier  # already loaded; avoids one query per row in the rights checks
+        meme_jour = par_jour.get(e.date, [])
+        lignes.append(
+            Ligne(
+                evenement=e,
+                etape=etapes.get(id(e)),
+                informations=[
+                    (
+                        c.libelle,
+                        champs_mod.afficher(c, e.valeurs.get(c.code), phases_par_id, financeurs),
+                    )
+                    for c in e.type_evenement.champs.all()
+                    if c.code in e.valeurs
+                ],
+                peut_modifier=droits.peut_modifier(user, e),
+                peut_supprimer=droits.peut_supprimer(user, e),
+                position_du_jour=meme_jour.index(e.pk) + 1 if e.pk in meme_jour else 0,
+                nb_du_jour=len(meme_jour),
+            )
+        )
+    if recents_d_abord:
+        lignes.reverse()
+    return lignes

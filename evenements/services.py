@@ -1,0 +1,290 @@
+"""The one way in for writing events: views, admin, commands and shell all call these."""
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from dossiers.droits import exiger
+from dossiers.models import Dossier
+from evenements import droits
+from evenements.champs import valider_valeurs
+from evenements.models import Evenement, Motif, TypeEvenement
+from evenements.rejeu import HistoireIllegale, rejouer
+
+
+def types_disponibles(dossier: Dossier):
+    """Active types offered for the dossier's prestation (the replay checks the status)."""
+    offerts_a_la_prestation = TypeEvenement.prestations.through.objects.filter(
+        prestation_id=dossier.prestation_id
+    ).values("typeevenement_id")
+    return (
+        TypeEvenement.objects.filter(actif=True)
+        .filter(Q(toutes_prestations=True) | Q(pk__in=offerts_a_la_prestation))
+        .prefetch_related("champs")
+        .order_by("ordre", "libelle")
+    )
+
+
+def types_proposes(dossier: Dossier, aujourd_hui: datetime.date | None = None) -> list:
+    """Types offered in the form: available for the prestation and allowed in the current status."""
+    return [t for t in types_disponibles(dossier) if dossier.statut in t.statuts_autorises]
+
+
+def _verrouiller(dossier: Dossier) -> Dossier:
+    """Row lock: events on one dossier are recorded one after the other."""
+    return Dossier.objects.select_for_update().select_related("prestation").get(pk=dossier.pk)
+
+
+def _evenements_actifs(dossier: Dossier) -> list[Evenement]:
+    return list(
+        dossier.evenements.actifs()
+        .chronologiques()
+        .select_related("type_evenement")
+        .prefetch_related("type_evenement__champs")
+    )
+
+
+def recalculer_dossier(dossier: Dossier, *, en_cours: Evenement | None = None) -> Dossier:
+    """Replay the locked dossier's history and store its derived state.
+
+    `en_cours` is the event being written: a refusal that names it is reported on its date.
+    """
+    aujourd_hui = timezone.localdate()
+    try:
+        rejouer(dossier, _evenements_actifs(dossier), aujourd_hui)
+    except HistoireIllegale as exc:
+        if en_cours is not None and exc.evenement.pk == en_cours.pk:
+            raise ValidationError({"date": exc.messages}) from exc
+        raise ValidationError(exc.messages) from exc
+    if dossier.est_ouvert:
+        autre = (
+            Dossier.objects.filter(
+                beneficiaire_id=dossier.beneficiaire_id,
+                prestation_id=dossier.prestation_id,
+                statut__in=["a_venir", "en_cours"],
+            )
+            .exclude(pk=dossier.pk)
+            .first()
+        )
+        if autre is not None:
+            raise ValidationError(
+                f"Le dossier serait de nouveau ouvert alors que le dossier n° {autre.pk} "
+                "du même bénéficiaire pour la même prestation est déjà ouvert."
+            )
+    dossier.save(
+        update_fields=["statut", "phase_courante", "date_entree", "date_sortie", "etat_calcule_le"]
+    )
+    return dossier
+
+
+def _valider_saisie(
+    *,
+    dossier: Dossier,
+    type_evenement: TypeEvenement,
+    date: datetime.date,
+    commentaire: str,
+    motif: Motif | None,
+    valeurs: dict[str, Any],
+    motif_actuel: Motif | None = None,
+) -> dict[str, Any]:
+    erreurs: dict[str, list[str]] = {}
+    offerts = types_disponibles(dossier).filter(pk=type_evenement.pk)
+    if not offerts.exists():
+        erreurs["type_evenement"] = [
+            f"Le type « {type_evenement} » n'est pas proposé pour la prestation "
+            f"« {dossier.prestation} »."
+        ]
+    if not isinstance(date, datetime.date):
+        erreurs["date"] = ["Indiquez la date de l'événement."]
+    if type_evenement.commentaire_obligatoire and not commentaire.strip():
+        erreurs["commentaire"] = [f"Le commentaire est obligatoire pour « {type_evenement} »."]
+    exigence = type_evenement.motif
+    if exigence == TypeEvenement.Exigence.NON_DEMANDE and motif is not None:
+        erreurs["motif"] = [f"Le type « {type_evenement} » ne demande pas de motif."]
+    elif exigence == TypeEvenement.Exigence.OBLIGATOIRE and motif is None:
+        erreurs["motif"] = [
+            f"{type_evenement.libelle_motif} obligatoire pour « {type_evenement} » : "
+            "choisissez-le dans la liste."
+        ]
+    elif motif is not None and (
+        motif.liste != type_evenement.liste_motifs or (not motif.actif and motif != motif_actuel)
+    ):
+        erreurs["motif"] = ["Ce motif n'est pas proposé pour ce type d'événement."]
+    try:
+        valeurs = valider_valeurs(
+            list(type_evenement.champs.all()), valeurs or {}, dossier.prestation
+        )
+    except ValidationError as exc:
+        for champ, messages in exc.message_dict.items():
+            erreurs.setdefault(champ, []).extend(messages)
+    if erreurs:
+        raise ValidationError(erreurs)
+    return valeurs
+
+
+def _rang_suivant(dossier: Dossier, date: datetime.date) -> int:
+    dernier = dossier.evenements.actifs().filter(date=date).aggregate(m=Max("rang"))["m"]
+    return (dernier or 0) + 1
+
+
+def _enregistrer_revision(evenement: Evenement, par, raison: str) -> None:
+    evenement._history_user = par
+    evenement._change_reason = raison
+    evenement.save()
+
+
+@transaction.atomic
+def enregistrer_evenement(
+    *,
+    dossier: Dossier,
+    type_evenement: TypeEvenement,
+    auteur,
+    date: datetime.date | None = None,
+    commentaire: str = "",
+    motif: Motif | None = None,
+    valeurs: dict[str, Any] | None = None,
+) -> Evenement:
+    """Record an event: validate, store it, replay the dossier, plan its actions."""
+    dossier = _verrouiller(dossier)
+    exiger(droits.peut_saisir(auteur, dossier))
+    date = date or timezone.localdate()
+    valeurs = _valider_saisie(
+        dossier=dossier,
+        type_evenement=type_evenement,
+        date=date,
+        commentaire=commentaire,
+        motif=motif,
+        valeurs=valeurs or {},
+    )
+    evenement = Evenement(
+        dossier=dossier,
+        type_evenement=type_evenement,
+        date=date,
+        rang=_rang_suivant(dossier, date),
+        commentaire=commentaire.strip(),
+        motif=motif,
+        valeurs=valeurs,
+        auteur=auteur,
+    )
+    _enregistrer_revision(evenement, auteur, "Création")
+    recalculer_dossier(dossier, en_cours=evenement)
+    return evenement
+
+
+def _verrouiller_evenement(evenement: Evenement) -> tuple[Evenement, Dossier]:
+    dossier = _verrouiller(evenement.dossier)
+    evenement = Evenement.objects.select_related("type_evenement", "dossier").get(pk=evenement.pk)
+    evenement.dossier = dossier
+    return evenement, dossier
+
+
+def _verifier_version(evenement: Evenement, version: datetime.datetime | None) -> None:
+    """Optimistic check: refuse to overwrite a change made since the form was opened."""
+    courante = evenement.modifie_le or evenement.cree_le
+    if version is not None and courante != version:
+        raise ValidationError(
+            "Cet événement a été modifié par quelqu'un d'autre pendant votre saisie. "
+            "Rechargez la page pour voir sa version actuelle."
+        )
+
+
+@transaction.atomic
+def modifier_evenement(
+    *,
+    evenement: Evenement,
+    par,
+    raison: str,
+    type_evenement: TypeEvenement,
+    date: datetime.date,
+    commentaire: str = "",
+    motif: Motif | None = None,
+    valeurs: dict[str, Any] | None = None,
+    version: datetime.datetime | None = None,
+) -> Evenement:
+    evenement, dossier = _verrouiller_evenement(evenement)
+    exiger(droits.peut_modifier(par, evenement))
+    _verifier_version(evenement, version)
+    if not raison.strip():
+        raise ValidationError({"raison": ["Indiquez la raison de la modification."]})
+    valeurs = _valider_saisie(
+        dossier=dossier,
+        type_evenement=type_evenement,
+        date=date,
+        commentaire=commentaire,
+        motif=motif,
+        valeurs=valeurs or {},
+        motif_actuel=evenement.motif,
+    )
+    if date != evenement.date:
+        evenement.rang = _rang_suivant(dossier, date)
+    evenement.type_evenement = type_evenement
+    evenement.date = date
+    evenement.commentaire = commentaire.strip()
+    evenement.motif = motif
+    evenement.valeurs = valeurs
+    evenement.modifie_le = timezone.now()
+    evenement.modifie_par = par
+    _enregistrer_revision(evenement, par, raison.strip())
+    recalculer_dossier(dossier, en_cours=evenement)
+    return evenement
+
+
+@transaction.atomic
+def supprimer_evenement(*, evenement: Evenement, par, raison: str) -> Evenement:
+    """Soft delete: the event stays in the legal record with who, when and why."""
+    evenement, dossier = _verrouiller_evenement(evenement)
+    exiger(droits.peut_supprimer(par, evenement))
+    if not raison.strip():
+        raise ValidationError({"raison": ["La raison de la suppression est obligatoire."]})
+    evenement.supprime_le = timezone.now()
+    evenement.supprime_par = par
+    evenement.raison_suppression = raison.strip()
+    _enregistrer_revision(evenement, par, f"Suppression : {raison.strip()}")
+    recalculer_dossier(dossier)
+    return evenement
+
+
+@transaction.atomic
+def deplacer_evenement(*, evenement: Evenement, par, sens: str) -> Evenement:
+    """Swap an event with its neighbour of the same date ("haut" = earlier)."""
+    evenement, dossier = _verrouiller_evenement(evenement)
+    exiger(droits.peut_modifier(par, evenement))
+    memes_jour = dossier.evenements.actifs().filter(date=evenement.date)
+    if sens == "haut":
+        voisin = memes_jour.filter(rang__lt=evenement.rang).order_by("-rang", "-pk").first()
+    else:
+        voisin = memes_jour.filter(rang__gt=evenement.rang).order_by("rang", "pk").first()
+    if voisin is None:
+        raise ValidationError("Cet événement est déjà à cette extrémité de la journée.")
+    evenement.rang, voisin.rang = voisin.rang, evenement.rang
+    raison = "Ordre dans la journée modifié"
+    evenement.modifie_le = timezone.now()
+    evenement.modifie_par = par
+    _enregistrer_revision(voisin, par, raison)
+    _enregistrer_revision(evenement, par, raison)
+    recalculer_dossier(dossier, en_cours=evenement)
+    return evenement
+
+
+def appliquer_evenements_echus(aujourd_hui: datetime.date | None = None) -> int:
+    """Daily job: replay the dossiers whose planned events have fallen due."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    a_rejouer = (
+        Dossier.objects.filter(
+            evenements__supprime_le__isnull=True,
+            evenements__date__lte=aujourd_hui,
+        )
+        .filter(Q(etat_calcule_le__isnull=True) | Q(evenements__date__gt=F("etat_calcule_le")))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    total = 0
+    for pk in list(a_rejouer):
+        with transaction.atomic():
+            recalculer_dossier(Dossier.objects.select_for_update().get(pk=pk))
+        total += 1
+    return total

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from evenements import views
+
+app_name = "evenements"
+urlpatterns = [
+    path("dossiers/<int:dossier_pk>/evenements/", views.onglet, name="onglet"),
+    path("dossiers/<int:dossier_pk>/evenements/nouveau/", views.nouveau, name="nouveau"),
+    path("dossiers/<int:dossier_pk>/evenements/ordre/", views.changer_ordre, name="ordre"),
+    path("evenements/<int:pk>/", views.detail, name="detail"),
+    path("evenements/<int:pk>/modifier/", views.modifier, name="modifier"),
+    path("evenements/<int:pk>/supprimer/", views.supprimer, name="supprimer"),
+    path("evenements/<int:pk>/deplacer/", views.deplacer, name="deplacer"),
+]

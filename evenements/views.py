@@ -1,0 +1,202 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from config.erreurs import ajouter_erreurs
+from dossiers.models import PreferencesUtilisateur
+from dossiers.views import dossier_visible_ou_404
+from evenements import droits, services
+from evenements.apercu import apercu_du_type
+from evenements.forms import EvenementForm, SuppressionForm
+from evenements.models import Evenement
+from evenements.revisions import revisions
+from evenements.selectors import historique
+
+
+def _recents_d_abord(user) -> bool:
+    prefs = PreferencesUtilisateur.objects.filter(utilisateur=user).first()
+    return prefs is not None and prefs.ordre_evenements == PreferencesUtilisateur.Ordre.RECENTS
+
+
+def onglet(request, dossier_pk):
+    dossier = dossier_visible_ou_404(request, dossier_pk)
+    avec_supprimes = request.GET.get("supprimes") == "1"
+    recents = _recents_d_abord(request.user)
+    lignes = historique(
+        dossier, request.user, recents_d_abord=recents, avec_supprimes=avec_supprimes
+    )
+    return render(
+        request,
+        "evenements/onglet.html",
+        {
+            "dossier": dossier,
+            "onglet": "evenements",
+            "lignes": lignes,
+            "recents_d_abord": recents,
+            "avec_supprimes": avec_supprimes,
+            "peut_saisir": droits.peut_saisir(request.user, dossier),
+            "peut_voir_supprimes": request.user.has_perm("evenements.view_evenement"),
+        },
+    )
+
+
+@require_POST
+def changer_ordre(request, dossier_pk):
+    dossier = dossier_visible_ou_404(request, dossier_pk)
+    ordre = request.POST.get("ordre")
+    if ordre in PreferencesUtilisateur.Ordre.values:
+        PreferencesUtilisateur.objects.update_or_create(
+            utilisateur=request.user, defaults={"ordre_evenements": ordre}
+        )
+    return redirect("evenements:onglet", dossier_pk=dossier.pk)
+
+
+def _rendre_formulaire(request, template, contexte):
+    """HTMX asks only for the form part when the type changes; otherwise the whole page."""
+    if request.htmx:
+        return render(request, "evenements/_formulaire.html", contexte)
+    return render(request, template, contexte)
+
+
+def nouveau(request, dossier_pk):
+    dossier = dossier_visible_ou_404(request, dossier_pk)
+    if not droits.peut_saisir(request.user, dossier):
+        raise PermissionDenied
+    # GET with a type (HTMX or the no-JS "Afficher" button) re-renders with that type's fields.
+    if request.method == "POST":
+        form = EvenementForm(request.POST, dossier=dossier)
+        if form.is_valid():
+            try:
+                evenement = services.enregistrer_evenement(
+                    dossier=dossier, auteur=request.user, **form.parametres_du_service()
+                )
+            except ValidationError as exc:
+                ajouter_erreurs(form, exc)
+            else:
+                messages.success(request, f"Événement « {evenement.type_evenement} » enregistré.")
+                return redirect("evenements:onglet", dossier_pk=dossier.pk)
+    else:
+        form = EvenementForm(initial=request.GET.dict(), dossier=dossier)
+    return _rendre_formulaire(
+        request,
+        "evenements/nouveau.html",
+        {
+            "dossier": dossier,
+            "onglet": "evenements",
+            "form": form,
+            "apercu": apercu_du_type(form.type_choisi, dossier),
+        },
+    )
+
+
+def _evenement_visible_ou_404(request, pk) -> Evenement:
+    evenement = get_object_or_404(
+        Evenement.objects.select_related("type_evenement", "auteur", "motif", "dossier"), pk=pk
+    )
+    evenement.dossier = dossier_visible_ou_404(request, evenement.dossier_id)
+    return evenement
+
+
+def detail(request, pk):
+    evenement = _evenement_visible_ou_404(request, pk)
+    dossier = evenement.dossier
+    return render(
+        request,
+        "evenements/detail.html",
+        {
+            "dossier": dossier,
+            "onglet": "evenements",
+            "evenement": evenement,
+            "ligne": next(
+                (
+                    ligne
+                    for ligne in historique(
+                        dossier, request.user, recents_d_abord=False, avec_supprimes=True
+                    )
+                    if ligne.evenement.pk == evenement.pk
+                ),
+                None,
+            ),
+            "revisions": revisions(evenement),
+        },
+    )
+
+
+def modifier(request, pk):
+    evenement = _evenement_visible_ou_404(request, pk)
+    if not droits.peut_modifier(request.user, evenement):
+        raise PermissionDenied
+    dossier = evenement.dossier
+    if request.method == "POST":
+        form = EvenementForm(request.POST, dossier=dossier, evenement=evenement)
+        if form.is_valid():
+            try:
+                services.modifier_evenement(
+                    evenement=evenement,
+                    par=request.user,
+                    raison=form.cleaned_data["raison"],
+                    version=form.cleaned_data["version"],
+                    **form.parametres_du_service(),
+                )
+            except ValidationError as exc:
+                ajouter_erreurs(form, exc)
+            else:
+                messages.success(request, "Événement modifié.")
+                return redirect("evenements:onglet", dossier_pk=dossier.pk)
+    else:
+        initial = EvenementForm.initial_depuis(evenement)
+        initial.update(request.GET.dict())
+        form = EvenementForm(initial=initial, dossier=dossier, evenement=evenement)
+    return _rendre_formulaire(
+        request,
+        "evenements/modifier.html",
+        {
+            "dossier": dossier,
+            "onglet": "evenements",
+            "form": form,
+            "evenement": evenement,
+            "apercu": apercu_du_type(form.type_choisi, dossier),
+        },
+    )
+
+
+def supprimer(request, pk):
+    evenement = _evenement_visible_ou_404(request, pk)
+    if not droits.peut_supprimer(request.user, evenement):
+        raise PermissionDenied
+    form = SuppressionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supprimer_evenement(
+                evenement=evenement, par=request.user, raison=form.cleaned_data["raison"]
+            )
+        except ValidationError as exc:
+            ajouter_erreurs(form, exc)
+        else:
+            messages.success(request, f"Événement « {evenement.type_evenement} » supprimé.")
+            return redirect("evenements:onglet", dossier_pk=evenement.dossier_id)
+    return render(
+        request,
+        "evenements/supprimer.html",
+        {
+            "dossier": evenement.dossier,
+            "onglet": "evenements",
+            "evenement": evenement,
+            "form": form,
+        },
+    )
+
+
+@require_POST
+def deplacer(request, pk):
+    evenement = _evenement_visible_ou_404(request, pk)
+    if not droits.peut_modifier(request.user, evenement):
+        raise PermissionDenied
+    try:
+        services.deplacer_evenement(
+            evenement=evenement, par=request.user, sens=request.POST.get("sens", "haut")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("evenements:onglet", dossier_pk=evenement.dossier_id)
