@@ -18,5 +18,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("dossiers/", include("dossiers.urls")),
-    path("evenements/", include("evenements.urls")),
+    path("", include("evenements.urls")),
 ]

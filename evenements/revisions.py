@@ -47,15 +47,13 @@ def revisions(evenement: Evenement) -> list[Revision]:
     for h in enregistrements:
         changements = []
         if precedent is not None:
-            delta = h.diff_against(precedent, included_fields=list(CHAMPS_SUIVIS))
-            for change in delta.changes:
-                changements.append(
-                    (
-                        CHAMPS_SUIVIS[change.field],
-                        _texte(precedent, change.field, change.old),
-                        _texte(h, change.field, change.new),
+            for champ, libelle in CHAMPS_SUIVIS.items():
+                attribut = f"{champ}_id" if champ in ("type_evenement", "motif") else champ
+                avant, apres = getattr(precedent, attribut), getattr(h, attribut)
+                if avant != apres:
+                    changements.append(
+                        (libelle, _texte(precedent, champ, avant), _texte(h, champ, apres))
                     )
-                )
         resultat.append(
             Revision(
                 date=h.history_date,

@@ -48,12 +48,17 @@ def _evenements_actifs(dossier: Dossier) -> list[Evenement]:
     )
 
 
-def recalculer_dossier(dossier: Dossier, *, en_cours: Evenement | None = None) -> Dossier:
+def recalculer_dossier(
+    dossier: Dossier,
+    *,
+    en_cours: Evenement | None = None,
+    aujourd_hui: datetime.date | None = None,
+) -> Dossier:
     """Replay the locked dossier's history and store its derived state.
 
     `en_cours` is the event being written: a refusal that names it is reported on its date.
     """
-    aujourd_hui = timezone.localdate()
+    aujourd_hui = aujourd_hui or timezone.localdate()
     try:
         rejouer(dossier, _evenements_actifs(dossier), aujourd_hui)
     except HistoireIllegale as exc:
@@ -273,18 +278,21 @@ def deplacer_evenement(*, evenement: Evenement, par, sens: str) -> Evenement:
 def appliquer_evenements_echus(aujourd_hui: datetime.date | None = None) -> int:
     """Daily job: replay the dossiers whose planned events have fallen due."""
     aujourd_hui = aujourd_hui or timezone.localdate()
+    # One filter() call: both conditions must hold for the same event.
     a_rejouer = (
         Dossier.objects.filter(
+            Q(etat_calcule_le__isnull=True) | Q(evenements__date__gt=F("etat_calcule_le")),
             evenements__supprime_le__isnull=True,
             evenements__date__lte=aujourd_hui,
         )
-        .filter(Q(etat_calcule_le__isnull=True) | Q(evenements__date__gt=F("etat_calcule_le")))
         .values_list("pk", flat=True)
         .distinct()
     )
     total = 0
     for pk in list(a_rejouer):
         with transaction.atomic():
-            recalculer_dossier(Dossier.objects.select_for_update().get(pk=pk))
+            recalculer_dossier(
+                Dossier.objects.select_for_update().get(pk=pk), aujourd_hui=aujourd_hui
+            )
         total += 1
     return total
