@@ -43,6 +43,14 @@ def chromium():
     return chemin
 
 
+@pytest.fixture(autouse=True, scope="session")
+def hachage_rapide():
+    """Password hashing is deliberately slow; tests need not prove that."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def referentiel(db):
     """Built-in types, motifs and groups (recreated: transactional tests flush them)."""
