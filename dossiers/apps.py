@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = "Dossiers"
+
+    def ready(self) -> None:
+        from django.contrib import messages
+        from django.contrib.auth.signals import user_logged_out
+
+        def annoncer_deconnexion(sender, request, user, **kwargs):
+            messages.info(request, "Vous êtes déconnecté.")
+
+        user_logged_out.connect(annoncer_deconnexion, dispatch_uid="annoncer_deconnexion")

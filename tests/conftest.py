@@ -35,7 +35,7 @@ def redis_url():
     return url
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium():
     chemin = shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(chemin):
