@@ -3,6 +3,7 @@
 import copy
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -58,15 +59,16 @@ class Ligne:
         return self.position_du_jour == self.nb_du_jour
 
 
-def historique(
-    dossier: Dossier, user, *, recents_d_abord: bool, avec_supprimes: bool
-) -> list[Ligne]:
-    evenements = list(_evenements(dossier, avec_supprimes))
+PAR_PAGE = 100
+
+
+def _lignes(dossier: Dossier, user, evenements: list[Evenement], a_afficher) -> list[Ligne]:
+    """Rows for `a_afficher`, computed with the whole history `evenements` (replay, order)."""
     phases = list(Phase.objects.filter(prestation_id=dossier.prestation_id))
     phases_par_id = {p.pk: p for p in phases}
     besoin_financeurs = any(
         c.nature == ChampSupplementaire.Nature.FINANCEUR
-        for e in evenements
+        for e in a_afficher
         for c in e.type_evenement.champs.all()
     )
     financeurs = {f.pk: f for f in Financeur.objects.all()} if besoin_financeurs else {}
@@ -78,7 +80,7 @@ def historique(
             par_jour.setdefault(e.date, []).append(e.pk)
 
     lignes = []
-    for e in evenements:
+    for e in a_afficher:
         e.dossier = dossier  # already loaded; avoids one query per row in the rights checks
         meme_jour = par_jour.get(e.date, [])
         lignes.append(
@@ -99,6 +101,24 @@ def historique(
                 nb_du_jour=len(meme_jour),
             )
         )
-    if recents_d_abord:
-        lignes.reverse()
     return lignes
+
+
+def historique(
+    dossier: Dossier, user, *, recents_d_abord: bool, avec_supprimes: bool, page=None
+) -> tuple[Page, list[Ligne]]:
+    """One page of the dossier's history; the replay still reads the whole of it."""
+    evenements = list(_evenements(dossier, avec_supprimes))
+    ordonnes = list(reversed(evenements)) if recents_d_abord else evenements
+    page = Paginator(ordonnes, PAR_PAGE).get_page(page)
+    return page, _lignes(dossier, user, evenements, list(page))
+
+
+def ligne_de(evenement: Evenement, user) -> Ligne:
+    dossier = evenement.dossier
+    evenements = list(_evenements(dossier, avec_supprimes=True))
+    return next(
+        ligne
+        for ligne in _lignes(dossier, user, evenements, evenements)
+        if ligne.evenement.pk == evenement.pk
+    )

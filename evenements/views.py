@@ -11,7 +11,7 @@ from evenements.apercu import apercu_du_type
 from evenements.forms import EvenementForm, SuppressionForm
 from evenements.models import Evenement
 from evenements.revisions import revisions
-from evenements.selectors import historique
+from evenements.selectors import historique, ligne_de
 
 
 def _recents_d_abord(user) -> bool:
@@ -23,8 +23,12 @@ def onglet(request, dossier_pk):
     dossier = dossier_visible_ou_404(request, dossier_pk)
     avec_supprimes = request.GET.get("supprimes") == "1"
     recents = _recents_d_abord(request.user)
-    lignes = historique(
-        dossier, request.user, recents_d_abord=recents, avec_supprimes=avec_supprimes
+    page, lignes = historique(
+        dossier,
+        request.user,
+        recents_d_abord=recents,
+        avec_supprimes=avec_supprimes,
+        page=request.GET.get("page"),
     )
     return render(
         request,
@@ -33,6 +37,7 @@ def onglet(request, dossier_pk):
             "dossier": dossier,
             "onglet": "evenements",
             "lignes": lignes,
+            "page": page,
             "recents_d_abord": recents,
             "avec_supprimes": avec_supprimes,
             "peut_saisir": droits.peut_saisir(request.user, dossier),
@@ -108,16 +113,7 @@ def detail(request, pk):
             "dossier": dossier,
             "onglet": "evenements",
             "evenement": evenement,
-            "ligne": next(
-                (
-                    ligne
-                    for ligne in historique(
-                        dossier, request.user, recents_d_abord=False, avec_supprimes=True
-                    )
-                    if ligne.evenement.pk == evenement.pk
-                ),
-                None,
-            ),
+            "ligne": ligne_de(evenement, request.user),
             "revisions": revisions(evenement),
         },
     )

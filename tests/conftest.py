@@ -39,7 +39,9 @@ def redis_url():
 def chromium():
     chemin = shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(chemin):
-        service_absent("Chromium (/usr/bin/chromium) n'est pas installé : apt-get install chromium.")
+        service_absent(
+            "Chromium (/usr/bin/chromium) n'est pas installé : apt-get install chromium."
+        )
     return chemin
 
 

@@ -57,7 +57,12 @@ class PrestationFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def phases(self, create, libelles, **kwargs):
-        defaut = ["Bilan initial", "Phase d'accompagnement", "Phase de consolidation", "Bilan final"]
+        defaut = [
+            "Bilan initial",
+            "Phase d'accompagnement",
+            "Phase de consolidation",
+            "Bilan final",
+        ]
         for ordre, libelle in enumerate(defaut if libelles is None else libelles, start=1):
             Phase.objects.create(prestation=self, libelle=libelle, ordre=ordre)
 

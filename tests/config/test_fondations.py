@@ -20,8 +20,12 @@ def manage(*args, **env):
     environnement = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
     environnement.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=RACINE, env=environnement,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=RACINE,
+        env=environnement,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -33,8 +37,13 @@ def test_sans_secret_key_en_production_le_demarrage_s_arrete():
 
 def test_check_deploy_est_propre_en_production():
     resultat = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="false", SECRET_KEY="k" * 30 + "Zq8!x#Lm2@pR7$vT9&wY4*", ALLOWED_HOSTS="parcours.example",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="k" * 30 + "Zq8!x#Lm2@pR7$vT9&wY4*",
+        ALLOWED_HOSTS="parcours.example",
     )
     assert resultat.returncode == 0, resultat.stderr
     assert "no issues" in resultat.stdout

@@ -56,8 +56,12 @@ def test_nouveau_dossier_avec_nouveau_beneficiaire(client, alice, equipe_a):
     reponse = client.post(
         reverse("dossiers:nouveau"),
         {
-            "prestation": prestation.pk, "equipe": equipe_a.pk, "referent": alice.pk,
-            "b-nom": "Lefèvre", "b-prenom": "Inès", "b-mobile": "06 12 34 56 78",
+            "prestation": prestation.pk,
+            "equipe": equipe_a.pk,
+            "referent": alice.pk,
+            "b-nom": "Lefèvre",
+            "b-prenom": "Inès",
+            "b-mobile": "06 12 34 56 78",
             "b-consentement_email": "on",
         },
     )
@@ -72,8 +76,14 @@ def test_mobile_invalide_message_a_cote_du_champ(client, alice, equipe_a):
     client.force_login(alice)
     reponse = client.post(
         reverse("dossiers:nouveau"),
-        {"prestation": PrestationFactory().pk, "equipe": equipe_a.pk, "referent": alice.pk,
-         "b-nom": "X", "b-prenom": "Y", "b-mobile": "12"},
+        {
+            "prestation": PrestationFactory().pk,
+            "equipe": equipe_a.pk,
+            "referent": alice.pk,
+            "b-nom": "X",
+            "b-prenom": "Y",
+            "b-mobile": "12",
+        },
     )
     assert reponse.status_code == 200
     assert reponse.context["form_beneficiaire"].errors["mobile"]
@@ -84,8 +94,12 @@ def test_second_dossier_ouvert_refuse(client, alice, dossier):
     client.force_login(alice)
     reponse = client.post(
         reverse("dossiers:nouveau"),
-        {"beneficiaire": dossier.beneficiaire.pk, "prestation": dossier.prestation.pk,
-         "equipe": dossier.equipe.pk, "referent": alice.pk},
+        {
+            "beneficiaire": dossier.beneficiaire.pk,
+            "prestation": dossier.prestation.pk,
+            "equipe": dossier.equipe.pk,
+            "referent": alice.pk,
+        },
     )
     assert reponse.status_code == 200
     assert "a déjà un dossier ouvert" in reponse.context["form"].errors["prestation"][0]
@@ -99,8 +113,11 @@ def test_nouveau_dossier_possible_apres_la_sortie(alice, dossier, types, statut_
     enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=alice)
     enregistrer_evenement(dossier=dossier, type_evenement=types[statut_final], auteur=alice)
     nouveau = creer_dossier(
-        beneficiaire=dossier.beneficiaire, prestation=dossier.prestation,
-        equipe=dossier.equipe, referent=alice, par=alice,
+        beneficiaire=dossier.beneficiaire,
+        prestation=dossier.prestation,
+        equipe=dossier.equipe,
+        referent=alice,
+        par=alice,
     )
     assert nouveau.pk != dossier.pk
 
@@ -110,12 +127,17 @@ def test_resume_montre_duree_et_phases(client, alice, dossier, types, aujourd_hu
 
     phases = list(dossier.prestation.phases.all())
     enregistrer_evenement(
-        dossier=dossier, type_evenement=types["entree"], auteur=alice,
+        dossier=dossier,
+        type_evenement=types["entree"],
+        auteur=alice,
         date=aujourd_hui - datetime.timedelta(days=20),
     )
     enregistrer_evenement(
-        dossier=dossier, type_evenement=types["changement-phase"], auteur=alice,
-        date=aujourd_hui - datetime.timedelta(days=5), valeurs={"nouvelle_phase": phases[1].pk},
+        dossier=dossier,
+        type_evenement=types["changement-phase"],
+        auteur=alice,
+        date=aujourd_hui - datetime.timedelta(days=5),
+        valeurs={"nouvelle_phase": phases[1].pk},
     )
     client.force_login(alice)
     reponse = client.get(reverse("dossiers:resume", args=[dossier.pk]))

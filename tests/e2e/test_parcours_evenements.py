@@ -92,21 +92,29 @@ def test_sortie_positive_rupture_et_changement_de_phase(page, connecter, alice, 
     autre = DossierFactory(equipe=dossier.equipe, referent=alice)
     enregistrer_evenement(dossier=autre, type_evenement=types["entree"], auteur=alice)
     ouvrir_evenements(page, autre)
-    saisir(page, "Rupture", motif="Arrêt décidé par le financeur", commentaire="Fin de prise en charge")
+    saisir(
+        page, "Rupture", motif="Arrêt décidé par le financeur", commentaire="Fin de prise en charge"
+    )
     expect(statut(page)).to_have_text("Rupture")
 
 
 def test_evenement_antidate_et_ordre_du_jour(page, connecter, alice, dossier, types):
     aujourd_hui = timezone.localdate()
     enregistrer_evenement(
-        dossier=dossier, type_evenement=types["entree"], auteur=alice,
+        dossier=dossier,
+        type_evenement=types["entree"],
+        auteur=alice,
         date=aujourd_hui - datetime.timedelta(days=10),
     )
     connecter("alice")
     ouvrir_evenements(page, dossier)
     # Forgotten step, entered after the fact with its real date.
-    saisir(page, "Validation d'étape", date=aujourd_hui - datetime.timedelta(days=4),
-           commentaire="Saisi a posteriori")
+    saisir(
+        page,
+        "Validation d'étape",
+        date=aujourd_hui - datetime.timedelta(days=4),
+        commentaire="Saisi a posteriori",
+    )
     page.get_by_label("Étape ou objectif validé").fill("CV finalisé")
     page.get_by_role("button", name="Enregistrer").click()
     lignes = page.locator("#historique tbody tr")

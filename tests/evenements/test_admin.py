@@ -11,8 +11,12 @@ def test_admin_enregistre_via_le_service(client, administrateur, dossier, types,
     client.force_login(administrateur)
     reponse = client.post(
         reverse("admin:evenements_evenement_add"),
-        {"dossier": dossier.pk, "type_evenement": types["entree"].pk,
-         "date": aujourd_hui.strftime("%d/%m/%Y"), "commentaire": "Depuis l'admin"},
+        {
+            "dossier": dossier.pk,
+            "type_evenement": types["entree"].pk,
+            "date": aujourd_hui.strftime("%d/%m/%Y"),
+            "commentaire": "Depuis l'admin",
+        },
     )
     assert reponse.status_code == 302, reponse.content.decode()[:3000]
     dossier.refresh_from_db()
@@ -24,8 +28,11 @@ def test_admin_refuse_ce_que_refuse_le_service(client, administrateur, dossier, 
     client.force_login(administrateur)
     reponse = client.post(
         reverse("admin:evenements_evenement_add"),
-        {"dossier": dossier.pk, "type_evenement": types["abandon"].pk,
-         "date": aujourd_hui.strftime("%d/%m/%Y")},
+        {
+            "dossier": dossier.pk,
+            "type_evenement": types["abandon"].pk,
+            "date": aujourd_hui.strftime("%d/%m/%Y"),
+        },
     )
     assert reponse.status_code == 200
     page = reponse.content.decode()
@@ -49,7 +56,9 @@ def test_motif_utilise_ne_peut_etre_supprime(client, administrateur, dossier, ty
     types["abandon"].statuts_autorises = ["a_venir"]
     types["abandon"].save()
     enregistrer_evenement(
-        dossier=dossier, type_evenement=types["abandon"], auteur=administrateur,
+        dossier=dossier,
+        type_evenement=types["abandon"],
+        auteur=administrateur,
         motif=motif_abandon,
     )
     client.force_login(administrateur)
@@ -66,12 +75,21 @@ def test_admin_type_evenement_avec_champs(client, administrateur):
     reponse = client.post(
         reverse("admin:evenements_typeevenement_add"),
         {
-            "libelle": "Changement de financeur", "code": "changement-financeur",
-            "effet": "aucun", "actif": "on", "ordre": 70, "toutes_prestations": "on",
-            "statuts_autorises": ["en_cours"], "motif": "non_demande", "liste_motifs": "",
-            "champs-TOTAL_FORMS": 1, "champs-INITIAL_FORMS": 0,
-            "champs-0-ordre": 1, "champs-0-libelle": "Nouveau financeur",
-            "champs-0-code": "nouveau_financeur", "champs-0-nature": "financeur",
+            "libelle": "Changement de financeur",
+            "code": "changement-financeur",
+            "effet": "aucun",
+            "actif": "on",
+            "ordre": 70,
+            "toutes_prestations": "on",
+            "statuts_autorises": ["en_cours"],
+            "motif": "non_demande",
+            "liste_motifs": "",
+            "champs-TOTAL_FORMS": 1,
+            "champs-INITIAL_FORMS": 0,
+            "champs-0-ordre": 1,
+            "champs-0-libelle": "Nouveau financeur",
+            "champs-0-code": "nouveau_financeur",
+            "champs-0-nature": "financeur",
             "champs-0-obligatoire": "on",
         },
     )

@@ -86,7 +86,11 @@ def test_changement_de_phase_change_la_phase_courante(dossier, types, alice, auj
     phases = list(dossier.prestation.phases.all())
     saisir(dossier, types, "entree", alice, aujourd_hui - jours(20))
     saisir(
-        dossier, types, "changement-phase", alice, aujourd_hui - jours(5),
+        dossier,
+        types,
+        "changement-phase",
+        alice,
+        aujourd_hui - jours(5),
         valeurs={"nouvelle_phase": phases[2].pk},
     )
     assert frais(dossier).phase_courante == phases[2]
@@ -104,7 +108,11 @@ def test_phase_d_une_autre_prestation_est_refusee(dossier, types, alice, aujourd
     saisir(dossier, types, "entree", alice, aujourd_hui - jours(20))
     with pytest.raises(ValidationError) as refus:
         saisir(
-            dossier, types, "changement-phase", alice, aujourd_hui,
+            dossier,
+            types,
+            "changement-phase",
+            alice,
+            aujourd_hui,
             valeurs={"nouvelle_phase": autre.pk},
         )
     assert "champ_nouvelle_phase" in refus.value.message_dict
@@ -114,11 +122,19 @@ def test_evenement_antidate_avant_un_autre_est_rejoue(dossier, types, alice, auj
     phases = list(dossier.prestation.phases.all())
     saisir(dossier, types, "entree", alice, aujourd_hui - jours(30))
     saisir(
-        dossier, types, "changement-phase", alice, aujourd_hui - jours(2),
+        dossier,
+        types,
+        "changement-phase",
+        alice,
+        aujourd_hui - jours(2),
         valeurs={"nouvelle_phase": phases[2].pk},
     )
     tardif = saisir(
-        dossier, types, "changement-phase", alice, aujourd_hui - jours(10),
+        dossier,
+        types,
+        "changement-phase",
+        alice,
+        aujourd_hui - jours(10),
         valeurs={"nouvelle_phase": phases[1].pk},
     )
     assert tardif.saisi_a_posteriori
@@ -175,8 +191,11 @@ def test_un_conseiller_ne_peut_pas_supprimer(dossier, types, alice, aujourd_hui)
 def test_modifier_la_date_rejoue_et_trace_la_revision(dossier, types, alice, aujourd_hui):
     entree = saisir(dossier, types, "entree", alice, aujourd_hui - jours(10))
     modifier_evenement(
-        evenement=entree, par=alice, raison="Date corrigée d'après la feuille d'émargement",
-        type_evenement=types["entree"], date=aujourd_hui - jours(12),
+        evenement=entree,
+        par=alice,
+        raison="Date corrigée d'après la feuille d'émargement",
+        type_evenement=types["entree"],
+        date=aujourd_hui - jours(12),
     )
     assert frais(dossier).date_entree == aujourd_hui - jours(12)
     entree.refresh_from_db()
@@ -192,7 +211,10 @@ def test_modifier_sans_raison_est_refuse(dossier, types, alice, aujourd_hui):
     entree = saisir(dossier, types, "entree", alice, aujourd_hui)
     with pytest.raises(ValidationError) as refus:
         modifier_evenement(
-            evenement=entree, par=alice, raison="", type_evenement=types["entree"],
+            evenement=entree,
+            par=alice,
+            raison="",
+            type_evenement=types["entree"],
             date=aujourd_hui,
         )
     assert "raison" in refus.value.message_dict
@@ -202,13 +224,20 @@ def test_modification_concurrente_est_refusee(dossier, types, alice, rose, aujou
     entree = saisir(dossier, types, "entree", alice, aujourd_hui - jours(3))
     version_lue = entree.cree_le
     modifier_evenement(
-        evenement=entree, par=rose, raison="Correction", type_evenement=types["entree"],
+        evenement=entree,
+        par=rose,
+        raison="Correction",
+        type_evenement=types["entree"],
         date=aujourd_hui - jours(4),
     )
     with pytest.raises(ValidationError) as refus:
         modifier_evenement(
-            evenement=entree, par=alice, raison="Autre correction",
-            type_evenement=types["entree"], date=aujourd_hui - jours(2), version=version_lue,
+            evenement=entree,
+            par=alice,
+            raison="Autre correction",
+            type_evenement=types["entree"],
+            date=aujourd_hui - jours(2),
+            version=version_lue,
         )
     assert "modifié par quelqu'un d'autre" in refus.value.messages[0]
     assert frais(dossier).date_entree == aujourd_hui - jours(4)
@@ -221,8 +250,12 @@ def test_un_conseiller_ne_modifie_que_ses_evenements(dossier, types, alice, bob,
             evenement=entree, par=bob, raison="x", type_evenement=types["entree"], date=aujourd_hui
         )
     modifier_evenement(
-        evenement=entree, par=rose, raison="Relu", type_evenement=types["entree"],
-        date=aujourd_hui, commentaire="Relu par la responsable",
+        evenement=entree,
+        par=rose,
+        raison="Relu",
+        type_evenement=types["entree"],
+        date=aujourd_hui,
+        commentaire="Relu par la responsable",
     )
     entree.refresh_from_db()
     assert entree.commentaire == "Relu par la responsable"
@@ -238,7 +271,11 @@ def test_plusieurs_evenements_le_meme_jour_gardent_leur_ordre(dossier, types, al
     phases = list(dossier.prestation.phases.all())
     entree = saisir(dossier, types, "entree", alice, aujourd_hui)
     phase = saisir(
-        dossier, types, "changement-phase", alice, aujourd_hui,
+        dossier,
+        types,
+        "changement-phase",
+        alice,
+        aujourd_hui,
         valeurs={"nouvelle_phase": phases[1].pk},
     )
     validation = saisir(

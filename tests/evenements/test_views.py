@@ -36,7 +36,8 @@ def test_formulaire_par_defaut_date_du_jour_et_types_du_statut(client_alice, dos
 def test_choisir_un_type_fait_apparaitre_ses_champs(client_alice, dossier, types, alice):
     enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=alice)
     reponse = client_alice.get(
-        url_nouveau(dossier), {"type_evenement": types["changement-phase"].pk},
+        url_nouveau(dossier),
+        {"type_evenement": types["changement-phase"].pk},
         headers={"HX-Request": "true"},
     )
     fragment = reponse.content.decode()
@@ -95,7 +96,9 @@ def test_histoire_illegale_est_expliquee(client_alice, dossier, types, alice, au
 
 def test_commentaire_est_echappe(client_alice, dossier, types, alice):
     enregistrer_evenement(
-        dossier=dossier, type_evenement=types["entree"], auteur=alice,
+        dossier=dossier,
+        type_evenement=types["entree"],
+        auteur=alice,
         commentaire="<script>alert('x')</script>",
     )
     page = client_alice.get(reverse("evenements:onglet", args=[dossier.pk])).content.decode()
@@ -107,7 +110,9 @@ def test_ordre_choisi_est_memorise(client_alice, dossier, types, alice, aujourd_
         dossier=dossier, type_evenement=types["entree"], auteur=alice, date=aujourd_hui - jours(9)
     )
     enregistrer_evenement(
-        dossier=dossier, type_evenement=types["validation-etape"], auteur=alice,
+        dossier=dossier,
+        type_evenement=types["validation-etape"],
+        auteur=alice,
         valeurs={"etape": "CV"},
     )
     url = reverse("evenements:onglet", args=[dossier.pk])
@@ -179,7 +184,9 @@ def test_modifier_via_le_formulaire_et_revisions(client_alice, dossier, types, a
 def test_deplacer_dans_la_journee(client_alice, dossier, types, alice, aujourd_hui):
     entree = enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=alice)
     validation = enregistrer_evenement(
-        dossier=dossier, type_evenement=types["validation-etape"], auteur=alice,
+        dossier=dossier,
+        type_evenement=types["validation-etape"],
+        auteur=alice,
         valeurs={"etape": "Objectif 1"},
     )
     client_alice.post(reverse("evenements:deplacer", args=[validation.pk]), {"sens": "haut"})
@@ -188,13 +195,17 @@ def test_deplacer_dans_la_journee(client_alice, dossier, types, alice, aujourd_h
     assert list(dossier.evenements.chronologiques()) == [entree, validation]
 
 
-def test_historique_requetes_constantes(client_alice, dossier, types, alice, aujourd_hui,
-                                        django_assert_max_num_queries):
+def test_historique_requetes_constantes(
+    client_alice, dossier, types, alice, aujourd_hui, django_assert_max_num_queries
+):
     def remplir(n):
         for i in range(n):
             enregistrer_evenement(
-                dossier=dossier, type_evenement=types["validation-etape"], auteur=alice,
-                date=aujourd_hui - jours(i), valeurs={"etape": f"Étape {i}"},
+                dossier=dossier,
+                type_evenement=types["validation-etape"],
+                auteur=alice,
+                date=aujourd_hui - jours(i),
+                valeurs={"etape": f"Étape {i}"},
             )
 
     enregistrer_evenement(
