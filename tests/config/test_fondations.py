@@ -17,7 +17,8 @@ RACINE = Path(__file__).resolve().parents[2]
 
 
 def manage(*args, **env):
-    environnement = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    ecartees = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")  # set by the browser tests
+    environnement = {k: v for k, v in os.environ.items() if k not in ecartees}
     environnement.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
