@@ -29,7 +29,7 @@ def types_disponibles(dossier: Dossier):
     )
 
 
-def types_proposes(dossier: Dossier, aujourd_hui: datetime.date | None = None) -> list:
+def types_proposes(dossier: Dossier) -> list:
     """Types offered in the form: available for the prestation and allowed in the current status."""
     return [t for t in types_disponibles(dossier) if dossier.statut in t.statuts_autorises]
 

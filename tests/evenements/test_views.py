@@ -7,7 +7,6 @@ from dossiers.models import PreferencesUtilisateur, Statut
 from evenements.models import Evenement
 from evenements.services import enregistrer_evenement
 from tests.conftest import jours
-from tests.factories import DossierFactory
 
 
 @pytest.fixture
@@ -222,5 +221,3 @@ def test_historique_requetes_constantes(
     with django_assert_max_num_queries(len(peu.captured_queries)):
         reponse = client_alice.get(url)
     assert len(reponse.context["lignes"]) == 33
-    other = DossierFactory(equipe=dossier.equipe)
-    assert other.pk != dossier.pk
