@@ -7,10 +7,18 @@ from dossiers.droits import equipes_de, exiger, voit_toutes_les_equipes
 from dossiers.models import STATUTS_OUVERTS, Dossier
 
 
-def verifier_aucun_dossier_ouvert(beneficiaire, prestation) -> None:
-    ouvert = Dossier.objects.filter(
+def autre_dossier_ouvert(beneficiaire, prestation, *, sauf: Dossier | None = None):
+    """The open dossier of this bénéficiaire for this prestation, other than `sauf`."""
+    ouverts = Dossier.objects.filter(
         beneficiaire=beneficiaire, prestation=prestation, statut__in=STATUTS_OUVERTS
-    ).first()
+    )
+    if sauf is not None:
+        ouverts = ouverts.exclude(pk=sauf.pk)
+    return ouverts.first()
+
+
+def verifier_aucun_dossier_ouvert(beneficiaire, prestation) -> None:
+    ouvert = autre_dossier_ouvert(beneficiaire, prestation)
     if ouvert is not None:
         raise ValidationError(
             {

@@ -53,6 +53,7 @@ class EvenementForm(forms.Form):
                 help_text="Conservée dans l'historique de l'événement.",
             )
             self.fields["version"] = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+        self.champs_du_type = []
         self.type_choisi = self._type_choisi()
         if self.type_choisi is not None:
             self._ajouter_champs_du_type(self.type_choisi)
@@ -84,8 +85,6 @@ class EvenementForm(forms.Form):
         for champ in type_evenement.champs.all():
             self.fields[nom_du_champ(champ)] = champ_de_formulaire(champ, self.dossier.prestation)
         self.champs_du_type = [self[nom_du_champ(c)] for c in type_evenement.champs.all()]
-
-    champs_du_type: list = []
 
     def valeurs(self) -> dict:
         if self.type_choisi is None:

@@ -1,5 +1,3 @@
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -240,12 +238,10 @@ class Evenement(models.Model):
     def saisi_a_posteriori(self) -> bool:
         return self.date < timezone.localdate(self.cree_le)
 
-    def est_planifie(self, aujourd_hui: datetime.date | None = None) -> bool:
-        return self.date > (aujourd_hui or timezone.localdate())
-
     @property
     def planifie(self) -> bool:
-        return self.est_planifie()
+        """Dated in the future: it changes nothing until its date."""
+        return self.date > timezone.localdate()
 
     @property
     def est_modifie(self) -> bool:

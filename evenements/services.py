@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dossiers.droits import exiger
 from dossiers.models import Dossier
+from dossiers.services import autre_dossier_ouvert
 from evenements import droits
 from evenements.champs import valider_valeurs
 from evenements.models import Evenement, Motif, TypeEvenement
@@ -66,15 +67,7 @@ def recalculer_dossier(
             raise ValidationError({"date": exc.messages}) from exc
         raise ValidationError(exc.messages) from exc
     if dossier.est_ouvert:
-        autre = (
-            Dossier.objects.filter(
-                beneficiaire_id=dossier.beneficiaire_id,
-                prestation_id=dossier.prestation_id,
-                statut__in=["a_venir", "en_cours"],
-            )
-            .exclude(pk=dossier.pk)
-            .first()
-        )
+        autre = autre_dossier_ouvert(dossier.beneficiaire_id, dossier.prestation_id, sauf=dossier)
         if autre is not None:
             raise ValidationError(
                 f"Le dossier serait de nouveau ouvert alors que le dossier n° {autre.pk} "
