@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from evenements.models import Evenement
 
 CHAMPS_SUIVIS = {
@@ -32,7 +34,7 @@ def _texte(historique, champ: str, valeur) -> str:
     if champ == "date":
         return valeur.strftime("%d/%m/%Y")
     if champ == "supprime_le":
-        return valeur.strftime("%d/%m/%Y %H:%M")
+        return timezone.localtime(valeur).strftime("%d/%m/%Y %H:%M")
     if champ == "valeurs":
         return ", ".join(f"{k} : {v}" for k, v in valeur.items())
     return str(valeur)

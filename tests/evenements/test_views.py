@@ -221,3 +221,15 @@ def test_historique_requetes_constantes(
     with django_assert_max_num_queries(len(peu.captured_queries)):
         reponse = client_alice.get(url)
     assert len(reponse.context["lignes"]) == 33
+
+
+def test_revision_de_suppression_a_l_heure_locale_et_nom_complet(client, rose, dossier, types):
+    from django.utils import timezone
+
+    entree = enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=rose)
+    client.force_login(rose)
+    client.post(reverse("evenements:supprimer", args=[entree.pk]), {"raison": "Doublon"})
+    entree.refresh_from_db()
+    detail = client.get(reverse("evenements:detail", args=[entree.pk])).content.decode()
+    assert f"— → {timezone.localtime(entree.supprime_le):%d/%m/%Y %H:%M}" in detail
+    assert rose.get_full_name() in detail
