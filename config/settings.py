@@ -148,6 +148,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Automatic actions (see evenements/pipeline.py).
+ACTIONS_MAX_TENTATIVES = env.int("ACTIONS_MAX_TENTATIVES", default=5)
+ACTIONS_DELAI_BASE_SECONDES = env.int("ACTIONS_DELAI_BASE_SECONDES", default=30)
+ACTIONS_BAIL_SECONDES = env.int("ACTIONS_BAIL_SECONDES", default=300)
+# Embedded mode: a thread of the web process sweeps planned and retried actions.
+PLANIFICATEUR_EMBARQUE = env.bool("PLANIFICATEUR_EMBARQUE", default=False) and not REDIS_URL
+
+# SMS: console | memoire | fichier:///chemin | brevo://CLE@api.brevo.com?expediteur=Parcours
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+if not (
+    SMS_BACKEND in ("console", "memoire") or SMS_BACKEND.startswith(("fichier://", "brevo://"))
+):
+    raise ImproperlyConfigured(f"SMS_BACKEND inconnu : {SMS_BACKEND!r}")
+
 PHONENUMBER_DEFAULT_REGION = "FR"
 PHONENUMBER_DB_FORMAT = "E164"
 

@@ -18,11 +18,14 @@ CONSEILLER = [
     "evenements.change_evenement",
     "evenements.view_typeevenement",
     "evenements.view_motif",
+    "evenements.view_actiondeclenchee",
+    "notifications.view_envoi",
 ]
 RESPONSABLE = CONSEILLER + [
     "dossiers.change_dossier",
     "evenements.delete_evenement",
     "evenements.modifier_tout_evenement",
+    "evenements.piloter_actions",
 ]
 ADMIN_APPS = ["dossiers", "evenements", "facturation", "notifications", "documents", "auth"]
 
@@ -39,9 +42,11 @@ def creer_groupes(apps, schema_editor=None):
     Permission = apps.get_model("auth", "Permission")
 
     def permissions(noms):
+        # A permission of a model created by a later migration is granted by that later
+        # migration, which runs this function again.
         for nom in noms:
             app, codename = nom.split(".")
-            yield Permission.objects.get(content_type__app_label=app, codename=codename)
+            yield from Permission.objects.filter(content_type__app_label=app, codename=codename)
 
     Group.objects.get_or_create(name="Conseiller")[0].permissions.set(permissions(CONSEILLER))
     Group.objects.get_or_create(name="Responsable")[0].permissions.set(permissions(RESPONSABLE))

@@ -246,3 +246,114 @@ class Evenement(models.Model):
     @property
     def est_modifie(self) -> bool:
         return self.modifie_le is not None
+
+
+class ActionConfiguree(models.Model):
+    """An automatic action an event type triggers. The owning app subclasses it (multi-table)
+    with its own parameters, e.g. notifications.ModeleNotification, and registers its
+    handler in evenements.natures."""
+
+    type_evenement = models.ForeignKey(
+        TypeEvenement, on_delete=models.CASCADE, related_name="actions", verbose_name="type"
+    )
+    nature = models.CharField("nature", max_length=30, editable=False)
+    actif = models.BooleanField("active", default=True)
+    liee_a_la_date = models.BooleanField(
+        "liée à la date",
+        default=False,
+        help_text="À faire le jour de l'événement (ex. notifier le financeur le jour de "
+        "l'entrée) : ignorée si l'événement est saisi a posteriori au-delà du délai toléré.",
+    )
+    delai_tolere_jours = models.PositiveSmallIntegerField(
+        "délai toléré (jours)",
+        default=0,
+        help_text="Pour une action liée à la date : retard de saisie accepté.",
+    )
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "action automatique"
+        verbose_name_plural = "actions automatiques"
+        ordering = ["ordre", "pk"]
+
+    def __str__(self) -> str:
+        from evenements.natures import nature
+
+        return nature(self.nature).decrire(self)
+
+
+class EtatAction(models.TextChoices):
+    A_EXECUTER = "a_executer", "À exécuter"
+    PLANIFIEE = "planifiee", "Planifiée"
+    EN_COURS = "en_cours", "En cours"
+    EXECUTEE = "executee", "Exécutée"
+    ECHEC = "echec", "Échec"
+    IGNOREE = "ignoree", "Ignorée"
+    ANNULEE = "annulee", "Annulée"
+    A_REVOIR = "a_revoir", "À revoir"
+
+
+class ActionDeclencheeQuerySet(models.QuerySet):
+    def visibles_par(self, user):
+        from dossiers.droits import equipes_de, voit_toutes_les_equipes
+
+        if voit_toutes_les_equipes(user):
+            return self
+        return self.filter(evenement__dossier__equipe__in=equipes_de(user))
+
+
+class ActionDeclenchee(models.Model):
+    """Outbox row: one action an event calls for, with its state. Written in the event's
+    transaction, executed after commit by Celery (or in-process when embedded)."""
+
+    evenement = models.ForeignKey(
+        Evenement, on_delete=models.PROTECT, related_name="actions", verbose_name="événement"
+    )
+    configuration = models.ForeignKey(
+        ActionConfiguree,
+        on_delete=models.PROTECT,
+        related_name="declenchements",
+        verbose_name="action configurée",
+    )
+    corrige = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name="correction de",
+    )
+    cle = models.CharField("clé d'unicité", max_length=80, unique=True)
+    etat = models.CharField(
+        "état",
+        max_length=12,
+        choices=EtatAction.choices,
+        default=EtatAction.A_EXECUTER,
+        db_index=True,
+    )
+    raison = models.CharField("raison", max_length=300, blank=True)
+    planifiee_pour = models.DateField("planifiée pour", null=True, blank=True)
+    prochaine_tentative_le = models.DateTimeField("prochaine tentative", null=True, blank=True)
+    tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    demarree_le = models.DateTimeField("démarrée le", null=True, blank=True)
+    terminee_le = models.DateTimeField("terminée le", null=True, blank=True)
+    derniere_erreur = models.TextField("dernière erreur", blank=True)
+    resultat = models.TextField("résultat", blank=True)
+    compensation = models.CharField("compensation proposée", max_length=300, blank=True)
+
+    objects = ActionDeclencheeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "action déclenchée"
+        verbose_name_plural = "actions déclenchées"
+        ordering = ["evenement__date", "evenement__rang", "evenement_id", "pk"]
+        permissions = [("piloter_actions", "Relancer, annuler ou revoir les actions")]
+
+    def __str__(self) -> str:
+        return f"{self.configuration} — {self.get_etat_display()}"
+
+    @property
+    def libelle(self) -> str:
+        prefixe = "Correction : " if self.corrige_id else ""
+        return prefixe + str(self.configuration)

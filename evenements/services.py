@@ -11,7 +11,7 @@ from django.utils import timezone
 from dossiers.droits import exiger
 from dossiers.models import Dossier
 from dossiers.services import autre_dossier_ouvert
-from evenements import droits
+from evenements import droits, pipeline
 from evenements.champs import valider_valeurs
 from evenements.models import Evenement, Motif, TypeEvenement
 from evenements.rejeu import HistoireIllegale, rejouer
@@ -170,6 +170,7 @@ def enregistrer_evenement(
     )
     _enregistrer_revision(evenement, auteur, "Création")
     recalculer_dossier(dossier, en_cours=evenement)
+    pipeline.planifier(evenement)
     return evenement
 
 
@@ -228,6 +229,7 @@ def modifier_evenement(
     evenement.modifie_par = par
     _enregistrer_revision(evenement, par, raison.strip())
     recalculer_dossier(dossier, en_cours=evenement)
+    pipeline.corriger(evenement, supprime=False)
     return evenement
 
 
@@ -243,6 +245,7 @@ def supprimer_evenement(*, evenement: Evenement, par, raison: str) -> Evenement:
     evenement.raison_suppression = raison.strip()
     _enregistrer_revision(evenement, par, f"Suppression : {raison.strip()}")
     recalculer_dossier(dossier)
+    pipeline.corriger(evenement, supprime=True)
     return evenement
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from dossiers.roles import creer_groupes
 from evenements.models import Motif, TypeEvenement
 from evenements.referentiel import creer as creer_referentiel
+from notifications.referentiel import creer as creer_notifications
 from tests.factories import DossierFactory, EquipeFactory, UtilisateurFactory
 
 EN_CI = os.environ.get("CI") == "true"
@@ -58,6 +59,7 @@ def referentiel(db):
     """Built-in types, motifs and groups (recreated: transactional tests flush them)."""
     creer_groupes(apps)
     creer_referentiel(apps)
+    creer_notifications(apps)
 
 
 @pytest.fixture

@@ -1,0 +1,50 @@
+"""Registry of action kinds. `evenements` knows *that* an action runs; the owning app,
+by registering a Nature, knows *how*: adding a kind is one handler in its app."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class ActionIgnoree(Exception):
+    """Nothing to do, for a reason the user should see (no address, no consent…)."""
+
+
+class ErreurTransitoire(Exception):
+    """Worth retrying later (SMTP down, provider 5xx)."""
+
+
+class Nature(Protocol):
+    code: str
+    libelle: str
+
+    def decrire(self, configuration, dossier=None) -> str:
+        """What the action does, in French, e.g. for the form's preview."""
+
+    def executer(self, action) -> str:
+        """Do it, idempotently; return the result shown to users."""
+
+    def compensation(self, action) -> str:
+        """The compensation proposed when its event is corrected."""
+
+    def compenser(self, action, correction) -> str:
+        """Carry out the compensation (the correction action) once a user confirms."""
+
+
+@dataclass
+class _Registre:
+    natures: dict
+
+
+_registre = _Registre(natures={})
+
+
+def enregistrer(nature: Nature) -> None:
+    _registre.natures[nature.code] = nature
+
+
+def nature(code: str) -> Nature:
+    return _registre.natures[code]
+
+
+def natures() -> dict:
+    return dict(_registre.natures)

@@ -1,0 +1,307 @@
+"""The action pipeline: outbox rows written with the event, run after commit, exactly once.
+
+- planifier(): in the event's transaction, one ActionDeclenchee per active configured action.
+- after commit, each due row is handed to Celery (or run in-process when embedded).
+- executer(): claims the row (row lock + lease), runs the kind's handler, writes the outcome.
+- balayer(): periodic sweep; due planned rows, rows left "à exécuter" (broker down at
+  commit time) and stale claims (worker killed) are handed over again. None is lost.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from evenements.models import ActionConfiguree, ActionDeclenchee, EtatAction, Evenement
+from evenements.natures import ActionIgnoree, ErreurTransitoire, nature
+
+journal = logging.getLogger(__name__)
+EN_ATTENTE = (EtatAction.A_EXECUTER, EtatAction.PLANIFIEE)
+FAITES = (EtatAction.EXECUTEE, EtatAction.A_REVOIR)
+
+
+def _configurations(evenement: Evenement):
+    return ActionConfiguree.objects.filter(
+        type_evenement_id=evenement.type_evenement_id, actif=True
+    )
+
+
+def _nouvelle_action(
+    evenement, configuration, aujourd_hui, generation, **extra
+) -> ActionDeclenchee:
+    action = ActionDeclenchee(
+        evenement=evenement,
+        configuration=configuration,
+        cle=f"{evenement.pk}-{configuration.pk}-{generation}",
+        **extra,
+    )
+    if evenement.date > aujourd_hui:
+        action.etat = EtatAction.PLANIFIEE
+        action.planifiee_pour = evenement.date
+    elif configuration.liee_a_la_date and (
+        (aujourd_hui - evenement.date).days > configuration.delai_tolere_jours
+    ):
+        action.etat = EtatAction.IGNOREE
+        action.raison = "Événement saisi a posteriori : action liée à la date non exécutée."
+    return action
+
+
+def planifier(evenement: Evenement, aujourd_hui: datetime.date | None = None) -> list:
+    """Write the event's outbox rows (caller's transaction) and send them after commit."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    actions = [
+        _nouvelle_action(evenement, configuration, aujourd_hui, 1)
+        for configuration in _configurations(evenement)
+    ]
+    ActionDeclenchee.objects.bulk_create(actions)
+    envoyer_apres_commit([a.pk for a in actions if a.etat == EtatAction.A_EXECUTER])
+    return actions
+
+
+def corriger(evenement: Evenement, *, supprime: bool, aujourd_hui: datetime.date | None = None):
+    """After an edit or a deletion: nothing undone or sent silently.
+
+    Pending actions are cancelled (and planned again for the edited event); actions already
+    done are marked "à revoir" with the compensation their kind proposes.
+    """
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    existantes = list(
+        evenement.actions.filter(corrige__isnull=True).select_related("configuration")
+    )
+    motif = "Événement supprimé" if supprime else "Événement modifié"
+    deja_faites = set()
+    for action in existantes:
+        if action.etat in FAITES:
+            action.etat = EtatAction.A_REVOIR
+            action.raison = f"{motif} après l'exécution de cette action."
+            action.compensation = nature(action.configuration.nature).compensation(action)
+            deja_faites.add(action.configuration_id)
+        elif action.etat in (*EN_ATTENTE, EtatAction.ECHEC, EtatAction.IGNOREE):
+            action.etat = EtatAction.ANNULEE
+            action.raison = f"{motif} : action annulée."
+        else:
+            continue
+        action.save(update_fields=["etat", "raison", "compensation"])
+    if supprime:
+        return
+    generation = len(existantes) + 1
+    nouvelles = [
+        _nouvelle_action(evenement, configuration, aujourd_hui, generation)
+        for configuration in _configurations(evenement)
+        if configuration.pk not in deja_faites
+    ]
+    ActionDeclenchee.objects.bulk_create(nouvelles)
+    envoyer_apres_commit([a.pk for a in nouvelles if a.etat == EtatAction.A_EXECUTER])
+
+
+def envoyer_apres_commit(ids: list[int], countdown: int = 0) -> None:
+    if ids:
+        transaction.on_commit(lambda: envoyer(ids, countdown))
+
+
+def envoyer(ids: list[int], countdown: int = 0) -> None:
+    """Hand actions to Celery. A broker that is down loses nothing: the sweep resends."""
+    from evenements.tasks import executer_action
+
+    if settings.CELERY_TASK_ALWAYS_EAGER and countdown:
+        return  # embedded mode: the in-process scheduler picks it up when due
+    for pk in ids:
+        try:
+            executer_action.apply_async(args=[pk], countdown=countdown, retry=False)
+        except Exception as exc:  # broker unreachable: the row stays "à exécuter"
+            journal.warning(
+                "Action %s non transmise au broker (%s) ; le balayage la reprendra.", pk, exc
+            )
+
+
+def _bail() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.ACTIONS_BAIL_SECONDES)
+
+
+def _reclamer(pk: int) -> tuple[ActionDeclenchee | None, int]:
+    """Claim the row for this run: (action, 0), or (None, seconds to wait) if not now."""
+    maintenant = timezone.now()
+    with transaction.atomic():
+        action = (
+            ActionDeclenchee.objects.select_for_update()
+            .select_related("evenement", "configuration")
+            .filter(pk=pk)
+            .first()
+        )
+        if action is None:
+            return None, 0
+        if action.etat == EtatAction.EN_COURS and action.demarree_le + _bail() > maintenant:
+            # Another worker holds it (or held it and died: wait for its lease to end).
+            reste = action.demarree_le + _bail() - maintenant
+            return None, max(int(reste.total_seconds()) + 1, 1)
+        if action.etat not in (EtatAction.A_EXECUTER, EtatAction.EN_COURS):
+            return None, 0  # done, cancelled, planned…: nothing to do
+        if action.prochaine_tentative_le and action.prochaine_tentative_le > maintenant:
+            return None, 0  # a retry is scheduled for later
+        # Several events of a dossier act in their recorded order.
+        evenement = action.evenement
+        precedente = (
+            ActionDeclenchee.objects.filter(
+                evenement__dossier_id=evenement.dossier_id,
+                etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS],
+            )
+            .filter(
+                Q(evenement__date__lt=evenement.date)
+                | Q(evenement__date=evenement.date, evenement__rang__lt=evenement.rang)
+                | Q(evenement=evenement, pk__lt=action.pk)
+            )
+            .exists()
+        )
+        if precedente:
+            return None, 2
+        action.etat = EtatAction.EN_COURS
+        action.demarree_le = maintenant
+        action.tentatives += 1
+        action.save(update_fields=["etat", "demarree_le", "tentatives"])
+    return action, 0
+
+
+def _terminer(action: ActionDeclenchee, **champs) -> None:
+    champs.setdefault("terminee_le", timezone.now())
+    ActionDeclenchee.objects.filter(pk=action.pk, etat=EtatAction.EN_COURS).update(**champs)
+
+
+def executer(pk: int) -> int:
+    """Run one action. Returns seconds after which to try again (0: nothing more to do)."""
+    action, attendre = _reclamer(pk)
+    if action is None:
+        return attendre
+    try:
+        resultat = nature(action.configuration.nature).executer(action)
+    except ActionIgnoree as exc:
+        _terminer(action, etat=EtatAction.IGNOREE, raison=str(exc))
+    except ErreurTransitoire as exc:
+        if action.tentatives >= settings.ACTIONS_MAX_TENTATIVES:
+            _terminer(action, etat=EtatAction.ECHEC, derniere_erreur=str(exc))
+            return 0
+        delai = settings.ACTIONS_DELAI_BASE_SECONDES * 2 ** (action.tentatives - 1)
+        _terminer(
+            action,
+            etat=EtatAction.A_EXECUTER,
+            derniere_erreur=str(exc),
+            terminee_le=None,
+            prochaine_tentative_le=timezone.now() + datetime.timedelta(seconds=delai),
+        )
+        return delai
+    except Exception as exc:  # a definitive failure: shown, and "Relancer" is offered
+        journal.exception("Action %s en échec", pk)
+        _terminer(
+            action, etat=EtatAction.ECHEC, derniere_erreur=f"{exc.__class__.__name__} : {exc}"
+        )
+    else:
+        _terminer(action, etat=EtatAction.EXECUTEE, resultat=resultat, derniere_erreur="")
+    return 0
+
+
+def balayer(aujourd_hui: datetime.date | None = None) -> int:
+    """Periodic sweep (Celery beat, or the embedded scheduler)."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    maintenant = timezone.now()
+    ActionDeclenchee.objects.filter(
+        etat=EtatAction.PLANIFIEE, planifiee_pour__lte=aujourd_hui
+    ).update(etat=EtatAction.A_EXECUTER)
+    dues = ActionDeclenchee.objects.filter(
+        Q(etat=EtatAction.A_EXECUTER)
+        & (Q(prochaine_tentative_le__isnull=True) | Q(prochaine_tentative_le__lte=maintenant))
+        | Q(etat=EtatAction.EN_COURS, demarree_le__lt=maintenant - _bail())
+    ).order_by("evenement__date", "evenement__rang", "pk")
+    ids = list(dues.values_list("pk", flat=True))
+    envoyer(ids)
+    return len(ids)
+
+
+# --- what users may do on an action (one way in, used by the views) ---
+
+
+def _exiger_pilotage(par, action: ActionDeclenchee) -> None:
+    from dossiers.droits import exiger, peut_voir_dossier
+
+    exiger(par.has_perm("evenements.piloter_actions"))
+    exiger(peut_voir_dossier(par, action.evenement.dossier))
+
+
+def _changer(action: ActionDeclenchee, par, depuis: tuple, **champs) -> ActionDeclenchee:
+    _exiger_pilotage(par, action)
+    with transaction.atomic():
+        action = ActionDeclenchee.objects.select_for_update().get(pk=action.pk)
+        if action.etat not in depuis:
+            raise ValidationError(
+                f"Impossible : l'action est maintenant « {action.get_etat_display()} »."
+            )
+        for nom, valeur in champs.items():
+            setattr(action, nom, valeur)
+        action.save()
+        if action.etat == EtatAction.A_EXECUTER:
+            envoyer_apres_commit([action.pk])
+    return action
+
+
+def relancer(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    return _changer(
+        action,
+        par,
+        (EtatAction.ECHEC,),
+        etat=EtatAction.A_EXECUTER,
+        tentatives=0,
+        prochaine_tentative_le=None,
+        raison=f"Relancée par {par.get_full_name() or par}",
+    )
+
+
+def annuler(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    return _changer(
+        action,
+        par,
+        EN_ATTENTE,
+        etat=EtatAction.ANNULEE,
+        raison=f"Annulée par {par.get_full_name() or par}",
+    )
+
+
+def executer_quand_meme(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    return _changer(
+        action,
+        par,
+        (EtatAction.IGNOREE,),
+        etat=EtatAction.A_EXECUTER,
+        raison=f"Exécution demandée par {par.get_full_name() or par}",
+    )
+
+
+def marquer_revue(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    return _changer(
+        action,
+        par,
+        (EtatAction.A_REVOIR,),
+        etat=EtatAction.EXECUTEE,
+        resultat=f"{action.resultat}\nRevue sans correction par {par.get_full_name() or par}.",
+    )
+
+
+def compenser(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    """Confirmed by a user: run the compensation (e.g. send a correction message)."""
+    _exiger_pilotage(par, action)
+    with transaction.atomic():
+        action = ActionDeclenchee.objects.select_for_update().get(pk=action.pk)
+        if action.etat != EtatAction.A_REVOIR:
+            raise ValidationError("Cette action n'est plus à revoir.")
+        correction = ActionDeclenchee.objects.create(
+            evenement=action.evenement,
+            configuration=action.configuration,
+            corrige=action,
+            cle=f"{action.cle}-c{action.corrections.count() + 1}",
+        )
+        action.etat = EtatAction.EXECUTEE
+        action.resultat += f"\nCorrection demandée par {par.get_full_name() or par}."
+        action.save(update_fields=["etat", "resultat"])
+        envoyer_apres_commit([correction.pk])
+    return correction
