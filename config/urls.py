@@ -19,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dossiers/", include("dossiers.urls")),
     path("", include("evenements.urls")),
+    path("", include("notifications.urls")),
 ]

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -96,10 +96,17 @@ def nouveau(request):
 
 
 def dossier_visible_ou_404(request, pk):
+    from evenements.models import ActionDeclenchee, EtatAction
+
+    en_echec = ActionDeclenchee.objects.filter(
+        evenement__dossier=OuterRef("pk"), etat=EtatAction.ECHEC
+    )
     return get_object_or_404(
-        dossiers_visibles(request.user).select_related(
+        dossiers_visibles(request.user)
+        .select_related(
             "beneficiaire", "prestation", "referent", "equipe", "phase_courante", "financeur"
-        ),
+        )
+        .annotate(a_une_action_en_echec=Exists(en_echec)),
         pk=pk,
     )
 

@@ -9,6 +9,7 @@ from config.erreurs import ajouter_erreurs
 from dossiers.models import Statut
 from evenements import services
 from evenements.models import (
+    ActionDeclenchee,
     ChampSupplementaire,
     Evenement,
     Motif,
@@ -211,4 +212,23 @@ class EvenementAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Deletion is a soft delete with a reason, done from the Événements tab.
+        return False
+
+
+@admin.register(ActionDeclenchee)
+class ActionDeclencheeAdmin(admin.ModelAdmin):
+    """The outbox, read-only: retries and reviews go through the Événements tab."""
+
+    list_display = ["cree_le", "evenement", "configuration", "etat", "tentatives", "raison"]
+    list_filter = ["etat", "configuration__nature"]
+    list_select_related = ["evenement__type_evenement", "configuration"]
+    search_fields = ["evenement__dossier__beneficiaire__nom", "derniere_erreur"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,7 +1,8 @@
 """What an event of a given type will do, shown in the form before saving."""
 
 from dossiers.models import Dossier, Statut
-from evenements.models import Effet, TypeEvenement
+from evenements.models import ActionConfiguree, Effet, TypeEvenement
+from evenements.natures import chemins_parametres, nature
 
 STATUT_APRES = {
     Effet.ENTREE: Statut.EN_COURS,
@@ -27,4 +28,8 @@ def apercu_du_type(type_evenement: TypeEvenement | None, dossier: Dossier) -> li
         effets.append("arrêter le calcul de la durée du parcours")
     if type_evenement.champ_phase is not None:
         effets.append("changer la phase courante du dossier")
+    configurations = ActionConfiguree.objects.filter(
+        type_evenement=type_evenement, actif=True
+    ).select_related(*chemins_parametres(prefixe=None))
+    effets += [nature(c.nature).decrire(c, dossier) for c in configurations]
     return effets

@@ -16,6 +16,8 @@ class ErreurTransitoire(Exception):
 class Nature(Protocol):
     code: str
     libelle: str
+    # The subclass of ActionConfiguree holding its parameters (for select_related).
+    parametres: str
 
     def decrire(self, configuration, dossier=None) -> str:
         """What the action does, in French, e.g. for the form's preview."""
@@ -48,3 +50,9 @@ def nature(code: str) -> Nature:
 
 def natures() -> dict:
     return dict(_registre.natures)
+
+
+def chemins_parametres(prefixe: str | None = "configuration") -> list[str]:
+    """select_related paths that load every kind's parameters with the configuration."""
+    debut = f"{prefixe}__" if prefixe else ""
+    return [f"{debut}{n.parametres}" for n in _registre.natures.values()]

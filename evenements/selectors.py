@@ -4,13 +4,14 @@ import copy
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from dossiers.models import Dossier, Phase
 from evenements import champs as champs_mod
 from evenements import droits
-from evenements.models import ChampSupplementaire, Evenement
+from evenements.models import ActionDeclenchee, ChampSupplementaire, Evenement
+from evenements.natures import chemins_parametres
 from evenements.rejeu import Etape, HistoireIllegale, rejouer
 from facturation.models import Financeur
 
@@ -26,6 +27,14 @@ def _evenements(dossier: Dossier, avec_supprimes: bool):
                 queryset=ChampSupplementaire.objects.order_by("ordre", "pk"),
             )
         )
+    )
+
+
+def actions_affichees() -> Prefetch:
+    """Each event's actions with their kind's parameters: a constant number of queries."""
+    return Prefetch(
+        "actions",
+        queryset=ActionDeclenchee.objects.select_related(*chemins_parametres()).order_by("pk"),
     )
 
 
@@ -111,14 +120,14 @@ def historique(
     evenements = list(_evenements(dossier, avec_supprimes))
     ordonnes = list(reversed(evenements)) if recents_d_abord else evenements
     page = Paginator(ordonnes, PAR_PAGE).get_page(page)
-    return page, _lignes(dossier, user, evenements, list(page))
+    a_afficher = list(page)
+    prefetch_related_objects(a_afficher, actions_affichees())
+    return page, _lignes(dossier, user, evenements, a_afficher)
 
 
 def ligne_de(evenement: Evenement, user) -> Ligne:
     dossier = evenement.dossier
     evenements = list(_evenements(dossier, avec_supprimes=True))
-    return next(
-        ligne
-        for ligne in _lignes(dossier, user, evenements, evenements)
-        if ligne.evenement.pk == evenement.pk
-    )
+    lui = [e for e in evenements if e.pk == evenement.pk]
+    prefetch_related_objects(lui, actions_affichees())
+    return _lignes(dossier, user, evenements, lui)[0]

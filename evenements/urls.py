@@ -11,4 +11,6 @@ urlpatterns = [
     path("evenements/<int:pk>/modifier/", views.modifier, name="modifier"),
     path("evenements/<int:pk>/supprimer/", views.supprimer, name="supprimer"),
     path("evenements/<int:pk>/deplacer/", views.deplacer, name="deplacer"),
+    path("actions/<int:pk>/<slug:operation>/", views.operer_action, name="operer_action"),
+    path("actions/echecs/", views.actions_en_echec, name="actions_en_echec"),
 ]

@@ -1,15 +1,20 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config.erreurs import ajouter_erreurs
 from dossiers.models import PreferencesUtilisateur
 from dossiers.views import dossier_visible_ou_404
-from evenements import droits, services
+from evenements import droits, pipeline, services
 from evenements.apercu import apercu_du_type
 from evenements.forms import EvenementForm, SuppressionForm
-from evenements.models import Evenement
+from evenements.models import ActionDeclenchee, EtatAction, Evenement
+from evenements.natures import chemins_parametres
 from evenements.revisions import revisions
 from evenements.selectors import historique, ligne_de
 
@@ -115,6 +120,7 @@ def detail(request, pk):
             "evenement": evenement,
             "ligne": ligne_de(evenement, request.user),
             "revisions": revisions(evenement),
+            "peut_piloter": request.user.has_perm("evenements.piloter_actions"),
         },
     )
 
@@ -196,3 +202,48 @@ def deplacer(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("evenements:onglet", dossier_pk=evenement.dossier_id)
+
+
+OPERATIONS = {
+    "relancer": (pipeline.relancer, "Action relancée."),
+    "annuler": (pipeline.annuler, "Action annulée."),
+    "executer": (pipeline.executer_quand_meme, "Action remise à exécuter."),
+    "compenser": (pipeline.compenser, "Correction demandée : elle va être envoyée."),
+    "revue": (pipeline.marquer_revue, "Action marquée comme revue, sans correction."),
+}
+
+
+@require_POST
+def operer_action(request, pk, operation):
+    if operation not in OPERATIONS:
+        raise Http404
+    action = get_object_or_404(ActionDeclenchee.objects.select_related("evenement"), pk=pk)
+    action.evenement.dossier = dossier_visible_ou_404(request, action.evenement.dossier_id)
+    fonction, succes = OPERATIONS[operation]
+    try:
+        fonction(action=action, par=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, succes)
+    suivant = request.POST.get("suivant")
+    if suivant and url_has_allowed_host_and_scheme(suivant, allowed_hosts={request.get_host()}):
+        return redirect(suivant)
+    return redirect("evenements:detail", pk=action.evenement_id)
+
+
+@permission_required("evenements.piloter_actions", raise_exception=True)
+def actions_en_echec(request):
+    actions = (
+        ActionDeclenchee.objects.visibles_par(request.user)
+        .filter(etat=EtatAction.ECHEC)
+        .select_related(
+            "evenement__type_evenement",
+            "evenement__dossier__beneficiaire",
+            "evenement__dossier__equipe",
+            *chemins_parametres(),
+        )
+        .order_by("-terminee_le", "-pk")
+    )
+    page = Paginator(actions, 50).get_page(request.GET.get("page"))
+    return render(request, "evenements/actions_en_echec.html", {"page": page})

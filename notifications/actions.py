@@ -16,7 +16,7 @@ Canal = ModeleNotification.Canal
 def _modele(configuration) -> ModeleNotification:
     if isinstance(configuration, ModeleNotification):
         return configuration
-    return ModeleNotification.objects.get(pk=configuration.pk)
+    return configuration.modelenotification  # cached when select_related, else one query
 
 
 def destinataires(modele: ModeleNotification, dossier: Dossier) -> list[tuple[str, str]]:
@@ -71,6 +71,7 @@ def destinataires(modele: ModeleNotification, dossier: Dossier) -> list[tuple[st
 class NatureNotification:
     code = "notification"
     libelle = "Notification"
+    parametres = "modelenotification"
 
     def decrire(self, configuration, dossier: Dossier | None = None) -> str:
         modele = _modele(configuration)

@@ -1,0 +1,134 @@
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html
+from phonenumber_field.formfields import PhoneNumberField
+
+from evenements.admin import TypeEvenementAdmin
+from evenements.models import Evenement
+from notifications import rendu
+from notifications.models import Envoi, ModeleNotification
+
+EXEMPLE = {
+    "beneficiaire": {"civilite": "Madame", "nom": "Martin", "prenom": "Léa"},
+    "dossier": {
+        "statut": "En cours",
+        "phase": "Bilan initial",
+        "date_entree": "02/03/2026",
+        "date_sortie": "",
+    },
+    "evenement": {
+        "type": "Entrée en prestation",
+        "date": "02/03/2026",
+        "commentaire": "Objectifs fixés",
+        "motif": "",
+    },
+    "prestation": {"nom": "Accompagnement vers l'emploi"},
+    "financeur": {"raison_sociale": "Région Auvergne-Rhône-Alpes"},
+    "referent": {"nom": "Claire Conseil", "email": "claire@example.fr"},
+}
+
+
+class ModeleNotificationForm(forms.ModelForm):
+    class Meta:
+        model = ModeleNotification
+        fields = [
+            "destinataire",
+            "canal",
+            "adresse_fixe",
+            "sujet",
+            "corps",
+            "actif",
+            "liee_a_la_date",
+            "delai_tolere_jours",
+            "ordre",
+        ]
+        widgets = {"corps": forms.Textarea(attrs={"rows": 6, "cols": 80})}
+
+    def clean(self):
+        donnees = super().clean()
+        for champ in ("sujet", "corps"):
+            try:
+                rendu.verifier(donnees.get(champ) or "")
+            except rendu.TemplateSyntaxError as exc:
+                self.add_error(champ, f"Gabarit invalide : {exc}")
+        if donnees.get("destinataire") == ModeleNotification.Destinataire.ADRESSE_FIXE:
+            adresse = donnees.get("adresse_fixe", "")
+            if not adresse:
+                self.add_error("adresse_fixe", "Indiquez l'adresse fixe.")
+            elif donnees.get("canal") == ModeleNotification.Canal.SMS:
+                try:
+                    donnees["adresse_fixe"] = str(PhoneNumberField(region="FR").clean(adresse))
+                except forms.ValidationError:
+                    self.add_error("adresse_fixe", "Numéro de mobile invalide.")
+            else:
+                try:
+                    forms.EmailField().clean(adresse)
+                except forms.ValidationError:
+                    self.add_error("adresse_fixe", "Adresse e-mail invalide.")
+        if donnees.get("canal") == ModeleNotification.Canal.EMAIL and not donnees.get("sujet"):
+            self.add_error("sujet", "Un e-mail a besoin d'un sujet.")
+        return donnees
+
+
+def apercu(modele: ModeleNotification) -> str:
+    """Rendered with the latest event of its type, or with sample data."""
+    if not modele.pk:
+        return "Enregistrez pour voir l'aperçu."
+    dernier = (
+        Evenement.objects.filter(type_evenement_id=modele.type_evenement_id)
+        .select_related(
+            "dossier__beneficiaire",
+            "dossier__prestation",
+            "dossier__financeur",
+            "dossier__referent",
+            "dossier__phase_courante",
+            "type_evenement",
+            "motif",
+        )
+        .order_by("-pk")
+        .first()
+    )
+    donnees = rendu.contexte(dernier) if dernier else EXEMPLE
+    source = f"dernier événement de ce type (n° {dernier.pk})" if dernier else "exemple"
+    return format_html(
+        "<p><em>Aperçu ({}) :</em></p><p><strong>{}</strong></p><pre>{}</pre>",
+        source,
+        rendu.rendre(modele.sujet, donnees),
+        rendu.rendre(modele.corps, donnees),
+    )
+
+
+class ModeleNotificationInline(admin.StackedInline):
+    model = ModeleNotification
+    form = ModeleNotificationForm
+    fk_name = "type_evenement"
+    extra = 0
+    readonly_fields = ["apercu"]
+    verbose_name = "notification déclenchée"
+    verbose_name_plural = "notifications déclenchées (actions automatiques)"
+
+    @admin.display(description="Aperçu")
+    def apercu(self, obj):
+        return apercu(obj)
+
+
+TypeEvenementAdmin.inlines = [*TypeEvenementAdmin.inlines, ModeleNotificationInline]
+
+
+@admin.register(Envoi)
+class EnvoiAdmin(admin.ModelAdmin):
+    """Delivery log: read-only."""
+
+    list_display = ["cree_le", "canal", "destinataire", "adresse", "sujet", "etat", "tentatives"]
+    list_filter = ["etat", "canal"]
+    search_fields = ["adresse", "sujet", "dossier__beneficiaire__nom"]
+    list_select_related = ["dossier__beneficiaire"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
