@@ -107,11 +107,12 @@ def envoyer(ids: list[int], countdown: int = 0) -> None:
     """Hand actions to Celery. A broker that is down loses nothing: the sweep resends."""
     from evenements.tasks import executer_action
 
-    if settings.CELERY_TASK_ALWAYS_EAGER and countdown:
+    if executer_action.app.conf.task_always_eager and countdown:
         return  # embedded mode: the in-process scheduler picks it up when due
+    file = executer_action.app.conf.task_default_queue  # read now: it is configurable
     for pk in ids:
         try:
-            executer_action.apply_async(args=[pk], countdown=countdown, retry=False)
+            executer_action.apply_async(args=[pk], countdown=countdown, retry=False, queue=file)
         except Exception as exc:  # broker unreachable: the row stays "à exécuter"
             journal.warning(
                 "Action %s non transmise au broker (%s) ; le balayage la reprendra.", pk, exc
@@ -133,6 +134,7 @@ def _reclamer(pk: int) -> tuple[ActionDeclenchee | None, int]:
             .first()
         )
         if action is None:
+            journal.warning("Action %s introuvable.", pk)
             return None, 0
         if action.etat == EtatAction.EN_COURS and action.demarree_le + _bail() > maintenant:
             # Another worker holds it (or held it and died: wait for its lease to end).

@@ -55,6 +55,17 @@ def hachage_rapide():
 
 
 @pytest.fixture(autouse=True)
+def celery_en_processus():
+    """Unit tests run tasks in-process; tests/integration uses a real worker instead."""
+    from config.celery import app
+
+    ancien = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = ancien
+
+
+@pytest.fixture(autouse=True)
 def referentiel(db):
     """Built-in types, motifs and groups (recreated: transactional tests flush them)."""
     creer_groupes(apps)

@@ -40,6 +40,7 @@ def worker(redis_url):
 def test_tache_de_sante_fait_l_aller_retour(worker, redis_url, settings):
     from celery import Celery
 
-    client = Celery("parcours-test", broker=redis_url, backend=redis_url)
+    # set_as_current=False: shared tasks must keep resolving to the project's own app.
+    client = Celery("parcours-test", broker=redis_url, backend=redis_url, set_as_current=False)
     resultat = client.send_task("parcours.ping")
     assert resultat.get(timeout=60) == "pong"
