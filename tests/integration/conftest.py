@@ -3,7 +3,6 @@ processes and an SMTP server on loopback (aiosmtpd)."""
 
 import asyncio
 import email
-from email import policy
 import os
 import socket
 import subprocess
@@ -11,6 +10,7 @@ import sys
 import threading
 import time
 import uuid
+from email import policy
 from pathlib import Path
 
 import pytest
