@@ -36,6 +36,7 @@ test: lint
 
 bench: install
 	$(DEV_ENV) $(BIN)/python bench/run.py
+	$(BIN)/python bench/pipeline.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

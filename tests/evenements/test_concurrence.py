@@ -50,7 +50,9 @@ def test_evenements_simultanes_chacun_ses_actions(dossier, types, alice, bob):
     from notifications.models import ModeleNotification
 
     ModeleNotification.objects.create(
-        type_evenement=types["validation-etape"], destinataire="referent", sujet="Étape validée",
+        type_evenement=types["validation-etape"],
+        destinataire="referent",
+        sujet="Étape validée",
         corps="{{ evenement.type }}",
     )
     enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=alice)
@@ -61,7 +63,9 @@ def test_evenements_simultanes_chacun_ses_actions(dossier, types, alice, bob):
         try:
             depart.wait()
             enregistrer_evenement(
-                dossier=dossier, type_evenement=types["validation-etape"], auteur=auteur,
+                dossier=dossier,
+                type_evenement=types["validation-etape"],
+                auteur=auteur,
                 valeurs={"etape": f"Étape {numero}"},
             )
         except Exception as exc:  # noqa: BLE001 - reported below
