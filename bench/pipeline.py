@@ -62,9 +62,9 @@ def main() -> None:
 
 
 def executer() -> None:
-    from aiosmtpd.controller import Controller
-
     import socket
+
+    from aiosmtpd.controller import Controller
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

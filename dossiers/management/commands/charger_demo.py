@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from dossiers.models import Beneficiaire, Dossier, Equipe, Phase, Prestation
@@ -132,7 +133,15 @@ class Command(BaseCommand):
                 "Refusé : DEBUG est désactivé (production ?). Les comptes de démonstration ont le "
                 "mot de passe « demo ». Relancez avec --force si c'est vraiment voulu."
             )
-        with transaction.atomic():
+        # The demo's notifications go through the real pipeline and are logged in each
+        # dossier's "Envois" tab, but are kept in memory instead of being printed or sent.
+        with (
+            override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                SMS_BACKEND="memoire",
+            ),
+            transaction.atomic(),
+        ):
             utilisateurs = self._utilisateurs()
             if Dossier.objects.filter(
                 beneficiaire__identifiant_externe__startswith="DEMO-"
