@@ -10,7 +10,7 @@ from django.utils import timezone
 from dossiers.models import Dossier, Phase
 from evenements import champs as champs_mod
 from evenements import droits
-from evenements.models import ActionDeclenchee, ChampSupplementaire, Evenement
+from evenements.models import ActionDeclenchee, ChampSupplementaire, Evenement, TypeEvenement
 from evenements.natures import chemins_parametres
 from evenements.rejeu import Etape, HistoireIllegale, rejouer
 from facturation.models import Financeur
@@ -41,7 +41,7 @@ def actions_affichees() -> Prefetch:
 def etapes_du_dossier(dossier: Dossier, evenements=None, phases=None) -> list[Etape]:
     """Replay on a copy, for display: what each event did (phases before and after)."""
     if evenements is None:
-        evenements = list(_evenements(dossier, avec_supprimes=False))
+        evenements = histoire_active(dossier)
     actifs = [e for e in evenements if not e.est_supprime]
     try:
         return rejouer(copy.copy(dossier), actifs, timezone.localdate(), phases=phases)
@@ -71,8 +71,20 @@ class Ligne:
 PAR_PAGE = 100
 
 
-def _lignes(dossier: Dossier, user, evenements: list[Evenement], a_afficher) -> list[Ligne]:
-    """Rows for `a_afficher`, computed with the whole history `evenements` (replay, order)."""
+def histoire_active(dossier: Dossier) -> list[Evenement]:
+    """The active events in (date, rang) order, light: what the replay needs.
+
+    Types are loaded once and shared, not joined and prefetched on every row.
+    """
+    types = {t.pk: t for t in TypeEvenement.objects.prefetch_related("champs")}
+    evenements = list(dossier.evenements.actifs().chronologiques())
+    for evenement in evenements:
+        evenement.type_evenement = types[evenement.type_evenement_id]
+    return evenements
+
+
+def _lignes(dossier: Dossier, user, histoire: list[Evenement], a_afficher) -> list[Ligne]:
+    """Rows for `a_afficher`, computed with the whole active history (replay, order)."""
     phases = list(Phase.objects.filter(prestation_id=dossier.prestation_id))
     phases_par_id = {p.pk: p for p in phases}
     besoin_financeurs = any(
@@ -81,12 +93,11 @@ def _lignes(dossier: Dossier, user, evenements: list[Evenement], a_afficher) -> 
         for c in e.type_evenement.champs.all()
     )
     financeurs = {f.pk: f for f in Financeur.objects.all()} if besoin_financeurs else {}
-    etapes = {id(e.evenement): e for e in etapes_du_dossier(dossier, evenements, phases)}
+    etapes = {e.evenement.pk: e for e in etapes_du_dossier(dossier, histoire, phases)}
 
     par_jour: dict = {}
-    for e in evenements:
-        if not e.est_supprime:
-            par_jour.setdefault(e.date, []).append(e.pk)
+    for e in histoire:
+        par_jour.setdefault(e.date, []).append(e.pk)
 
     lignes = []
     for e in a_afficher:
@@ -95,7 +106,7 @@ def _lignes(dossier: Dossier, user, evenements: list[Evenement], a_afficher) -> 
         lignes.append(
             Ligne(
                 evenement=e,
-                etape=etapes.get(id(e)),
+                etape=None if e.est_supprime else etapes.get(e.pk),
                 informations=[
                     (
                         c.libelle,
@@ -116,18 +127,20 @@ def _lignes(dossier: Dossier, user, evenements: list[Evenement], a_afficher) -> 
 def historique(
     dossier: Dossier, user, *, recents_d_abord: bool, avec_supprimes: bool, page=None
 ) -> tuple[Page, list[Ligne]]:
-    """One page of the dossier's history; the replay still reads the whole of it."""
-    evenements = list(_evenements(dossier, avec_supprimes))
-    ordonnes = list(reversed(evenements)) if recents_d_abord else evenements
-    page = Paginator(ordonnes, PAR_PAGE).get_page(page)
-    a_afficher = list(page)
+    """One page of the dossier's history, full rows for that page only; the replay reads
+    the whole (light) history."""
+    evenements = _evenements(dossier, avec_supprimes)
+    if recents_d_abord:
+        evenements = evenements.reverse()
+    page = Paginator(evenements.values_list("pk", flat=True), PAR_PAGE).get_page(page)
+    complets = {e.pk: e for e in _evenements(dossier, True).filter(pk__in=list(page))}
+    a_afficher = [complets[pk] for pk in page]
     prefetch_related_objects(a_afficher, actions_affichees())
-    return page, _lignes(dossier, user, evenements, a_afficher)
+    return page, _lignes(dossier, user, histoire_active(dossier), a_afficher)
 
 
 def ligne_de(evenement: Evenement, user) -> Ligne:
     dossier = evenement.dossier
-    evenements = list(_evenements(dossier, avec_supprimes=True))
-    lui = [e for e in evenements if e.pk == evenement.pk]
+    lui = list(_evenements(dossier, avec_supprimes=True).filter(pk=evenement.pk))
     prefetch_related_objects(lui, actions_affichees())
-    return _lignes(dossier, user, evenements, lui)[0]
+    return _lignes(dossier, user, histoire_active(dossier), lui)[0]

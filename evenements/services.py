@@ -15,6 +15,7 @@ from evenements import droits, pipeline
 from evenements.champs import valider_valeurs
 from evenements.models import Evenement, Motif, TypeEvenement
 from evenements.rejeu import HistoireIllegale, rejouer
+from evenements.selectors import histoire_active
 
 
 def types_disponibles(dossier: Dossier):
@@ -40,15 +41,6 @@ def _verrouiller(dossier: Dossier) -> Dossier:
     return Dossier.objects.select_for_update().select_related("prestation").get(pk=dossier.pk)
 
 
-def _evenements_actifs(dossier: Dossier) -> list[Evenement]:
-    return list(
-        dossier.evenements.actifs()
-        .chronologiques()
-        .select_related("type_evenement")
-        .prefetch_related("type_evenement__champs")
-    )
-
-
 def recalculer_dossier(
     dossier: Dossier,
     *,
@@ -61,7 +53,7 @@ def recalculer_dossier(
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     try:
-        rejouer(dossier, _evenements_actifs(dossier), aujourd_hui)
+        rejouer(dossier, histoire_active(dossier), aujourd_hui)
     except HistoireIllegale as exc:
         if en_cours is not None and exc.evenement.pk == en_cours.pk:
             raise ValidationError({"date": exc.messages}) from exc
