@@ -215,14 +215,8 @@ class EvenementAdmin(SimpleHistoryAdmin):
         return False
 
 
-@admin.register(ActionDeclenchee)
-class ActionDeclencheeAdmin(admin.ModelAdmin):
-    """The outbox, read-only: retries and reviews go through the Événements tab."""
-
-    list_display = ["cree_le", "evenement", "configuration", "etat", "tentatives", "raison"]
-    list_filter = ["etat", "configuration__nature"]
-    list_select_related = ["evenement__type_evenement", "configuration"]
-    search_fields = ["evenement__dossier__beneficiaire__nom", "derniere_erreur"]
+class JournalAdmin(admin.ModelAdmin):
+    """A log to read: rows are written by the services only."""
 
     def has_add_permission(self, request):
         return False
@@ -232,3 +226,13 @@ class ActionDeclencheeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ActionDeclenchee)
+class ActionDeclencheeAdmin(JournalAdmin):
+    """The outbox: retries and reviews go through the Événements tab."""
+
+    list_display = ["cree_le", "evenement", "configuration", "etat", "tentatives", "raison"]
+    list_filter = ["etat", "configuration__nature"]
+    list_select_related = ["evenement__type_evenement", "configuration"]
+    search_fields = ["evenement__dossier__beneficiaire__nom", "derniere_erreur"]

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from phonenumber_field.formfields import PhoneNumberField
 
-from evenements.admin import TypeEvenementAdmin
+from evenements.admin import JournalAdmin, TypeEvenementAdmin
 from evenements.models import Evenement
 from notifications import rendu
 from notifications.models import Envoi, ModeleNotification
@@ -116,19 +116,10 @@ TypeEvenementAdmin.inlines = [*TypeEvenementAdmin.inlines, ModeleNotificationInl
 
 
 @admin.register(Envoi)
-class EnvoiAdmin(admin.ModelAdmin):
-    """Delivery log: read-only."""
+class EnvoiAdmin(JournalAdmin):
+    """Delivery log."""
 
     list_display = ["cree_le", "canal", "destinataire", "adresse", "sujet", "etat", "tentatives"]
     list_filter = ["etat", "canal"]
     search_fields = ["adresse", "sujet", "dossier__beneficiaire__nom"]
     list_select_related = ["dossier__beneficiaire"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

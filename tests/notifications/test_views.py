@@ -152,3 +152,13 @@ def test_admin_apercu_avec_le_dernier_evenement(client, administrateur, types, d
     page = client.get(url).content.decode()
     assert "Aperçu (dernier événement de ce type" in page
     assert f"Entrée en prestation : {dossier.beneficiaire.prenom}" in page
+
+
+def test_journaux_en_lecture_seule_dans_l_admin(client, administrateur, entree_en_echec):
+    action = entree_en_echec.actions.first()
+    client.force_login(administrateur)
+    assert client.get(reverse("admin:evenements_actiondeclenchee_changelist")).status_code == 200
+    url = reverse("admin:evenements_actiondeclenchee_delete", args=[action.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert ActionDeclenchee.objects.filter(pk=action.pk).exists()
+    assert client.get(reverse("admin:notifications_envoi_add")).status_code == 403
