@@ -44,9 +44,11 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "dossiers",
     "evenements",
-    "facturation",
+    "seances",
     "notifications",
     "documents",
+    "facturation",
+    "pilotage",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from config.erreurs import ajouter_erreurs
-from dossiers.models import Beneficiaire, Dossier, Equipe, Phase, Prestation
+from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
 from dossiers.services import creer_dossier, verifier_aucun_dossier_ouvert
 
 
@@ -88,3 +88,10 @@ class DossierAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Financeur)
+class FinanceurAdmin(admin.ModelAdmin):
+    list_display = ["raison_sociale", "telephone", "actif"]
+    list_filter = ["actif"]
+    search_fields = ["raison_sociale", "emails_contact"]

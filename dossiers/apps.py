@@ -9,6 +9,10 @@ class DossiersConfig(AppConfig):
         from django.contrib import messages
         from django.contrib.auth.signals import user_logged_out
 
+        from dossiers.extensions import Onglet, enregistrer_onglet
+
+        enregistrer_onglet(Onglet("resume", "Résumé", "dossiers:resume", ordre=0))
+
         def annoncer_deconnexion(sender, request, user, **kwargs):
             messages.info(request, "Vous êtes déconnecté.")
 

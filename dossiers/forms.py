@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from dossiers.models import Beneficiaire, Equipe, Prestation, Statut
-from facturation.models import Financeur
+from dossiers.models import Beneficiaire, Equipe, Financeur, Prestation, Statut
 
 
 class FiltreDossiersForm(forms.Form):

@@ -22,6 +22,26 @@ class Equipe(models.Model):
         return self.nom
 
 
+class Financeur(models.Model):
+    raison_sociale = models.CharField("raison sociale", max_length=200, unique=True)
+    emails_contact = models.TextField(
+        "e-mails de contact", blank=True, help_text="Une adresse par ligne."
+    )
+    telephone = PhoneNumberField("téléphone", blank=True)
+    actif = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "financeur"
+        ordering = ["raison_sociale"]
+
+    def __str__(self) -> str:
+        return self.raison_sociale
+
+    @property
+    def emails(self) -> list[str]:
+        return [ligne.strip() for ligne in self.emails_contact.splitlines() if ligne.strip()]
+
+
 class Beneficiaire(models.Model):
     class Civilite(models.TextChoices):
         MADAME = "mme", "Madame"
@@ -106,7 +126,7 @@ class Dossier(FSMModelMixin, models.Model):
         Prestation, on_delete=models.PROTECT, related_name="dossiers", verbose_name="prestation"
     )
     financeur = models.ForeignKey(
-        "facturation.Financeur",
+        Financeur,
         on_delete=models.PROTECT,
         related_name="dossiers",
         null=True,

@@ -12,7 +12,7 @@ CONSEILLER = [
     "dossiers.view_prestation",
     "dossiers.view_phase",
     "dossiers.view_equipe",
-    "facturation.view_financeur",
+    "dossiers.view_financeur",
     "evenements.view_evenement",
     "evenements.add_evenement",
     "evenements.change_evenement",
@@ -27,7 +27,16 @@ RESPONSABLE = CONSEILLER + [
     "evenements.modifier_tout_evenement",
     "evenements.piloter_actions",
 ]
-ADMIN_APPS = ["dossiers", "evenements", "facturation", "notifications", "documents", "auth"]
+ADMIN_APPS = [
+    "dossiers",
+    "evenements",
+    "seances",
+    "notifications",
+    "documents",
+    "facturation",
+    "pilotage",
+    "auth",
+]
 
 
 def creer_groupes(apps, schema_editor=None):

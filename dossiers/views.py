@@ -4,12 +4,12 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from config.erreurs import ajouter_erreurs
-from dossiers import indicateurs
+from dossiers import extensions
 from dossiers.droits import dossiers_visibles, equipes_de, voit_toutes_les_equipes
 from dossiers.forms import BeneficiaireForm, DossierForm, FiltreDossiersForm
 from dossiers.models import Equipe
@@ -96,25 +96,21 @@ def nouveau(request):
 
 
 def dossier_visible_ou_404(request, pk):
-    from evenements.models import ActionDeclenchee, EtatAction
-
-    en_echec = ActionDeclenchee.objects.filter(
-        evenement__dossier=OuterRef("pk"), etat=EtatAction.ECHEC
-    )
     return get_object_or_404(
         dossiers_visibles(request.user)
         .select_related(
             "beneficiaire", "prestation", "referent", "equipe", "phase_courante", "financeur"
         )
-        .annotate(a_une_action_en_echec=Exists(en_echec)),
+        .annotate(**extensions.annotations()),
         pk=pk,
     )
 
 
 def resume(request, pk):
     dossier = dossier_visible_ou_404(request, pk)
+    sections = [(s.template, s.contexte(request, dossier)) for s in extensions.sections()]
     return render(
         request,
         "dossiers/resume.html",
-        {"dossier": dossier, "onglet": "resume", **indicateurs.du_dossier(dossier)},
+        {"dossier": dossier, "onglet": "resume", "sections": sections},
     )

@@ -29,6 +29,10 @@ class EvenementsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from evenements.extensions_dossier import enregistrer
+
+        enregistrer()
+
         # RUN_MAIN: the serving child of runserver, not its file-watching parent.
         if settings.PLANIFICATEUR_EMBARQUE and os.environ.get("RUN_MAIN") == "true":
             threading.Thread(target=_planificateur_embarque, daemon=True).start()

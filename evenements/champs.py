@@ -11,9 +11,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dossiers.models import Phase, Prestation
+from dossiers.models import Financeur, Phase, Prestation
 from evenements.models import ChampSupplementaire
-from facturation.models import Financeur
 
 Nature = ChampSupplementaire.Nature
 OUI_NON = [("", "—"), ("oui", "Oui"), ("non", "Non")]

@@ -7,13 +7,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from dossiers.models import Dossier, Phase
+from dossiers.models import Dossier, Financeur, Phase
 from evenements import champs as champs_mod
 from evenements import droits
 from evenements.models import ActionDeclenchee, ChampSupplementaire, Evenement, TypeEvenement
 from evenements.natures import chemins_parametres
 from evenements.rejeu import Etape, HistoireIllegale, rejouer
-from facturation.models import Financeur
 
 
 def _evenements(dossier: Dossier, avec_supprimes: bool):

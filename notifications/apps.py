@@ -10,3 +10,7 @@ class NotificationsConfig(AppConfig):
         from notifications.actions import NatureNotification
 
         enregistrer(NatureNotification())
+
+        from dossiers.extensions import Onglet, enregistrer_onglet
+
+        enregistrer_onglet(Onglet("envois", "Envois", "notifications:envois", ordre=90))

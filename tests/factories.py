@@ -4,8 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from dossiers.models import Beneficiaire, Dossier, Equipe, Phase, Prestation
-from facturation.models import Financeur
+from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
 
 
 class EquipeFactory(factory.django.DjangoModelFactory):

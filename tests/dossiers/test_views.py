@@ -141,6 +141,8 @@ def test_resume_montre_duree_et_phases(client, alice, dossier, types, aujourd_hu
     )
     client.force_login(alice)
     reponse = client.get(reverse("dossiers:resume", args=[dossier.pk]))
-    assert reponse.context["sejours"][0][1] == 15 and reponse.context["sejours"][1][1] == 5
+    sections = dict(reponse.context["sections"])
+    sejours = sections["evenements/_resume_phases.html"]["sejours"]
+    assert sejours[0][1] == 15 and sejours[1][1] == 5
     page = reponse.content.decode()
     assert "20 jours" in page and "Phase d&#x27;accompagnement" in page

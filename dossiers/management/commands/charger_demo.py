@@ -14,11 +14,10 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from dossiers.models import Beneficiaire, Dossier, Equipe, Phase, Prestation
+from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
 from dossiers.services import creer_dossier
 from evenements.models import Evenement, Motif, TypeEvenement
 from evenements.services import enregistrer_evenement, supprimer_evenement
-from facturation.models import Financeur
 
 MOT_DE_PASSE = "demo"
 PRESTATIONS = [

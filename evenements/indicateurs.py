@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from dossiers.models import Dossier, Phase
+from evenements.selectors import etapes_du_dossier
 
 
 @dataclass
@@ -35,8 +36,6 @@ def sejours_par_phase(etapes, dossier: Dossier) -> list[SejourPhase]:
 
 
 def du_dossier(dossier: Dossier, etapes=None) -> dict:
-    from evenements.selectors import etapes_du_dossier
-
     aujourd_hui = timezone.localdate()
     if etapes is None:
         etapes = etapes_du_dossier(dossier)

@@ -1,0 +1,58 @@
+"""What higher apps add to the dossier pages: tabs, résumé sections, header annotations.
+
+`dossiers` sits low in the layering (DESIGN.md) and never imports the apps above it; they
+register here from their AppConfig.ready(), as they register action kinds with evenements.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Onglet:
+    cle: str  # the `onglet` value its view puts in the context
+    libelle: str
+    url_name: str  # reversed with the dossier's pk
+    ordre: int
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class SectionResume:
+    """A card of the Résumé tab: `contexte(request, dossier)` feeds `template`."""
+
+    cle: str
+    template: str
+    contexte: Callable
+    ordre: int
+
+
+_onglets: dict[str, Onglet] = {}
+_sections: dict[str, SectionResume] = {}
+_annotations: dict[str, Callable] = {}
+
+
+def enregistrer_onglet(onglet: Onglet) -> None:
+    _onglets[onglet.cle] = onglet
+
+
+def enregistrer_section(section: SectionResume) -> None:
+    _sections[section.cle] = section
+
+
+def enregistrer_annotation(nom: str, expression: Callable) -> None:
+    """`expression()` returns a query expression annotated on the dossier of every page."""
+    _annotations[nom] = expression
+
+
+def onglets(user) -> list[Onglet]:
+    visibles = [o for o in _onglets.values() if o.permission is None or user.has_perm(o.permission)]
+    return sorted(visibles, key=lambda o: o.ordre)
+
+
+def sections() -> list[SectionResume]:
+    return sorted(_sections.values(), key=lambda s: s.ordre)
+
+
+def annotations() -> dict:
+    return {nom: expression() for nom, expression in _annotations.items()}

@@ -1,0 +1,33 @@
+"""The Événements tab, the phases card of the Résumé and the failed-action alert."""
+
+from django.db.models import Exists, OuterRef
+
+from dossiers.extensions import (
+    Onglet,
+    SectionResume,
+    enregistrer_annotation,
+    enregistrer_onglet,
+    enregistrer_section,
+)
+
+
+def _action_en_echec():
+    from evenements.models import ActionDeclenchee, EtatAction
+
+    return Exists(
+        ActionDeclenchee.objects.filter(evenement__dossier=OuterRef("pk"), etat=EtatAction.ECHEC)
+    )
+
+
+def _phases(request, dossier):
+    from evenements import indicateurs
+
+    return indicateurs.du_dossier(dossier)
+
+
+def enregistrer() -> None:
+    enregistrer_onglet(Onglet("evenements", "Événements", "evenements:onglet", ordre=10))
+    enregistrer_section(
+        SectionResume("phases", "evenements/_resume_phases.html", _phases, ordre=10)
+    )
+    enregistrer_annotation("a_une_action_en_echec", _action_en_echec)
