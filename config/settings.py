@@ -129,6 +129,8 @@ STORAGES = {
 
 # E-mail: console by default; smtp://user:pass@host:587/?tls=True in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# A stuck SMTP dialogue must end well before the action's lease (ACTIONS_BAIL_SECONDES).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parcours <noreply@parcours.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -165,6 +167,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ACTIONS_MAX_TENTATIVES = env.int("ACTIONS_MAX_TENTATIVES", default=5)
 ACTIONS_DELAI_BASE_SECONDES = env.int("ACTIONS_DELAI_BASE_SECONDES", default=30)
 ACTIONS_BAIL_SECONDES = env.int("ACTIONS_BAIL_SECONDES", default=300)
+# The sweep re-sends a row only if its message was handed to the broker longer ago than this.
+ACTIONS_RETRANSMISSION_SECONDES = env.int("ACTIONS_RETRANSMISSION_SECONDES", default=300)
 # Embedded mode: a thread of the web process sweeps planned and retried actions.
 PLANIFICATEUR_EMBARQUE = env.bool("PLANIFICATEUR_EMBARQUE", default=False) and not REDIS_URL
 

@@ -291,6 +291,7 @@ class EtatAction(models.TextChoices):
     IGNOREE = "ignoree", "Ignorée"
     ANNULEE = "annulee", "Annulée"
     A_REVOIR = "a_revoir", "À revoir"
+    A_VERIFIER = "a_verifier", "À vérifier"
 
 
 class ActionDeclencheeQuerySet(models.QuerySet):
@@ -341,6 +342,19 @@ class ActionDeclenchee(models.Model):
     derniere_erreur = models.TextField("dernière erreur", blank=True)
     resultat = models.TextField("résultat", blank=True)
     compensation = models.CharField("compensation proposée", max_length=300, blank=True)
+    # Last hand-over to the broker: the sweep re-sends only what was not handed over recently.
+    transmise_le = models.DateTimeField("transmise le", null=True, blank=True)
+    # Set when a person cancels it: an edit of the event does not plan it again.
+    annulee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="annulée par",
+    )
+    # A person chose "Renvoyer" after an attempt of unknown outcome (see natures.IssueIncertaine).
+    reprise_autorisee_le = models.DateTimeField("renvoi autorisé le", null=True, blank=True)
 
     objects = ActionDeclencheeQuerySet.as_manager()
 

@@ -13,6 +13,12 @@ class ErreurTransitoire(Exception):
     """Worth retrying later (SMTP down, provider 5xx)."""
 
 
+class IssueIncertaine(Exception):
+    """The outcome of an attempt is unknown (the server may have the message): never retried
+    blindly. The action waits "à vérifier" until a person chooses to send again or to close.
+    The message is the facts a person needs (when, which server, which Message-ID)."""
+
+
 class Nature(Protocol):
     code: str
     libelle: str
@@ -23,7 +29,11 @@ class Nature(Protocol):
         """What the action does, in French, e.g. for the form's preview."""
 
     def executer(self, action) -> str:
-        """Do it, idempotently; return the result shown to users."""
+        """Do it, idempotently; return the result shown to users.
+
+        Raises ActionIgnoree, ErreurTransitoire (retried), IssueIncertaine (a person decides;
+        do it again only once `action.reprise_autorisee_le` is later than the doubtful
+        attempt) or any other exception (failure)."""
 
     def compensation(self, action) -> str:
         """The compensation proposed when its event is corrected."""

@@ -4,7 +4,11 @@
 - after commit, each due row is handed to Celery (or run in-process when embedded).
 - executer(): claims the row (row lock + lease), runs the kind's handler, writes the outcome.
 - balayer(): periodic sweep; due planned rows, rows left "à exécuter" (broker down at
-  commit time) and stale claims (worker killed) are handed over again. None is lost.
+  commit time) and stale claims (worker killed) are handed over again. None is lost, and a
+  row handed over less than ACTIONS_RETRANSMISSION_SECONDES ago is left to its message.
+- an attempt whose outcome is unknown (IssueIncertaine) is never repeated silently: the row
+  waits "à vérifier" until a person chooses "Renvoyer" or "Clore".
+- a row a person cancelled stays cancelled when its event is edited ("Replanifier" undoes it).
 """
 
 import datetime
@@ -17,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evenements.models import ActionConfiguree, ActionDeclenchee, EtatAction, Evenement
-from evenements.natures import ActionIgnoree, ErreurTransitoire, nature
+from evenements.natures import ActionIgnoree, ErreurTransitoire, IssueIncertaine, nature
 
 journal = logging.getLogger(__name__)
 EN_ATTENTE = (EtatAction.A_EXECUTER, EtatAction.PLANIFIEE)
@@ -62,18 +66,33 @@ def planifier(evenement: Evenement, aujourd_hui: datetime.date | None = None) ->
     return actions
 
 
+def _generation(evenement: Evenement) -> int:
+    """Rows of one event get keys ending in a generation that grows with each re-planning."""
+    return evenement.actions.filter(corrige__isnull=True).count() + 1
+
+
 def corriger(evenement: Evenement, *, supprime: bool, aujourd_hui: datetime.date | None = None):
     """After an edit or a deletion: nothing undone or sent silently.
 
     Pending actions are cancelled (and planned again for the edited event); actions already
-    done are marked "à revoir" with the compensation their kind proposes.
+    done are marked "à revoir" with the compensation their kind proposes. An action a person
+    cancelled, or one waiting for a person's check ("à vérifier"), is left as it is and not
+    planned again: a person's decision stands.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     existantes = list(
-        evenement.actions.filter(corrige__isnull=True).select_related("configuration")
+        evenement.actions.filter(corrige__isnull=True)
+        .select_related("configuration")
+        .order_by("pk")
     )
     motif = "Événement supprimé" if supprime else "Événement modifié"
-    deja_faites = set()
+    derniere = {action.configuration_id: action for action in existantes}  # latest per config
+    deja_faites = {
+        configuration_id
+        for configuration_id, action in derniere.items()
+        if action.etat == EtatAction.A_VERIFIER
+        or (action.etat == EtatAction.ANNULEE and action.annulee_par_id)
+    }
     for action in existantes:
         if action.etat in FAITES:
             action.etat = EtatAction.A_REVOIR
@@ -110,6 +129,7 @@ def envoyer(ids: list[int], countdown: int = 0) -> None:
     if executer_action.app.conf.task_always_eager and countdown:
         return  # embedded mode: the in-process scheduler picks it up when due
     file = executer_action.app.conf.task_default_queue  # read now: it is configurable
+    transmises = []
     for pk in ids:
         try:
             executer_action.apply_async(args=[pk], countdown=countdown, retry=False, queue=file)
@@ -117,6 +137,10 @@ def envoyer(ids: list[int], countdown: int = 0) -> None:
             journal.warning(
                 "Action %s non transmise au broker (%s) ; le balayage la reprendra.", pk, exc
             )
+        else:
+            transmises.append(pk)
+    if transmises:  # one query per batch: the sweep leaves these to their message
+        ActionDeclenchee.objects.filter(pk__in=transmises).update(transmise_le=timezone.now())
 
 
 def _bail() -> datetime.timedelta:
@@ -181,6 +205,14 @@ def executer(pk: int) -> int:
         resultat = nature(action.configuration.nature).executer(action)
     except ActionIgnoree as exc:
         _terminer(action, etat=EtatAction.IGNOREE, raison=str(exc))
+    except IssueIncertaine as exc:  # never repeated blindly: a person checks and decides
+        _terminer(
+            action,
+            etat=EtatAction.A_VERIFIER,
+            raison="Issue inconnue : vérifiez auprès du destinataire, puis « Renvoyer » ou "
+            "« Clore ».",
+            derniere_erreur=str(exc),
+        )
     except ErreurTransitoire as exc:
         if action.tentatives >= settings.ACTIONS_MAX_TENTATIVES:
             _terminer(action, etat=EtatAction.ECHEC, derniere_erreur=str(exc))
@@ -204,17 +236,38 @@ def executer(pk: int) -> int:
     return 0
 
 
+def _non_transmise_depuis(limite: datetime.datetime) -> Q:
+    """Never handed over, or handed over (and due) before `limite`: its message is lost."""
+    return Q(transmise_le__isnull=True) | (
+        Q(transmise_le__lte=limite)
+        & (Q(prochaine_tentative_le__isnull=True) | Q(prochaine_tentative_le__lte=limite))
+    )
+
+
 def balayer(aujourd_hui: datetime.date | None = None) -> int:
-    """Periodic sweep (Celery beat, or the embedded scheduler)."""
+    """Periodic sweep (Celery beat, or the embedded scheduler).
+
+    A row whose message was handed to the broker less than ACTIONS_RETRANSMISSION_SECONDES
+    ago (or whose retry fell due less than that ago) is still in the queue: it is left alone,
+    so a sweep publishes only what was really lost. Embedded mode has no queue: no threshold.
+    """
+    from evenements.tasks import executer_action
+
     aujourd_hui = aujourd_hui or timezone.localdate()
     maintenant = timezone.now()
+    embarque = executer_action.app.conf.task_always_eager
+    seuil = 0 if embarque else settings.ACTIONS_RETRANSMISSION_SECONDES
+    limite = maintenant - datetime.timedelta(seconds=seuil)
     ActionDeclenchee.objects.filter(
         etat=EtatAction.PLANIFIEE, planifiee_pour__lte=aujourd_hui
     ).update(etat=EtatAction.A_EXECUTER)
     dues = ActionDeclenchee.objects.filter(
-        Q(etat=EtatAction.A_EXECUTER)
-        & (Q(prochaine_tentative_le__isnull=True) | Q(prochaine_tentative_le__lte=maintenant))
-        | Q(etat=EtatAction.EN_COURS, demarree_le__lt=maintenant - _bail())
+        (
+            Q(etat=EtatAction.A_EXECUTER)
+            & (Q(prochaine_tentative_le__isnull=True) | Q(prochaine_tentative_le__lte=maintenant))
+            | Q(etat=EtatAction.EN_COURS, demarree_le__lt=maintenant - _bail())
+        )
+        & _non_transmise_depuis(limite)
     ).order_by("evenement__date", "evenement__rang", "pk")
     ids = list(dues.values_list("pk", flat=True))
     envoyer(ids)
@@ -260,12 +313,89 @@ def relancer(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
 
 
 def annuler(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    """A person's cancellation: it stands when the event is edited (see corriger)."""
     return _changer(
         action,
         par,
         EN_ATTENTE,
         etat=EtatAction.ANNULEE,
+        annulee_par=par,
         raison=f"Annulée par {par.get_full_name() or par}",
+    )
+
+
+def replanifier(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    """Undo a person's cancellation: a new row, planned as for a new event (the cancelled
+    row is kept, with who cancelled it)."""
+    _exiger_pilotage(par, action)
+    with transaction.atomic():
+        action = (
+            ActionDeclenchee.objects.select_for_update()
+            .select_related("evenement", "configuration", "corrige")
+            .get(pk=action.pk)
+        )
+        evenement = action.evenement
+        if action.etat != EtatAction.ANNULEE or not action.annulee_par_id:
+            raise ValidationError(
+                "Seule une action annulée par une personne peut être replanifiée."
+            )
+        if evenement.est_supprime:
+            raise ValidationError(
+                "L'événement a été supprimé : son action ne peut être replanifiée."
+            )
+        if ActionDeclenchee.objects.filter(
+            evenement=evenement,
+            configuration=action.configuration,
+            corrige=action.corrige,
+            pk__gt=action.pk,
+        ).exists():
+            raise ValidationError("Cette action a déjà été replanifiée.")
+        raison = f"Replanifiée par {par.get_full_name() or par}"
+        if action.corrige_id:
+            nouvelle = ActionDeclenchee(
+                evenement=evenement,
+                configuration=action.configuration,
+                corrige=action.corrige,
+                cle=f"{action.corrige.cle}-c{action.corrige.corrections.count() + 1}",
+                raison=raison,
+            )
+        else:
+            nouvelle = _nouvelle_action(
+                evenement,
+                action.configuration,
+                timezone.localdate(),
+                _generation(evenement),
+                raison=raison,
+            )
+        nouvelle.save()
+        if nouvelle.etat == EtatAction.A_EXECUTER:
+            envoyer_apres_commit([nouvelle.pk])
+    return nouvelle
+
+
+def renvoyer(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    """After checking, send again what has an unknown outcome (same Message-ID)."""
+    return _changer(
+        action,
+        par,
+        (EtatAction.A_VERIFIER,),
+        etat=EtatAction.A_EXECUTER,
+        tentatives=0,
+        prochaine_tentative_le=None,
+        reprise_autorisee_le=timezone.now(),
+        raison=f"Renvoi demandé par {par.get_full_name() or par} après vérification",
+    )
+
+
+def clore(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
+    """After checking (e.g. the recipient has it): close without sending again."""
+    return _changer(
+        action,
+        par,
+        (EtatAction.A_VERIFIER,),
+        etat=EtatAction.EXECUTEE,
+        terminee_le=timezone.now(),
+        raison=f"Close sans renvoi par {par.get_full_name() or par} après vérification",
     )
 
 

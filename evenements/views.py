@@ -210,6 +210,9 @@ OPERATIONS = {
     "executer": (pipeline.executer_quand_meme, "Action remise à exécuter."),
     "compenser": (pipeline.compenser, "Correction demandée : elle va être envoyée."),
     "revue": (pipeline.marquer_revue, "Action marquée comme revue, sans correction."),
+    "replanifier": (pipeline.replanifier, "Action replanifiée."),
+    "renvoyer": (pipeline.renvoyer, "Renvoi demandé : le message va être envoyé à nouveau."),
+    "clore": (pipeline.clore, "Action close sans renvoi."),
 }
 
 
@@ -236,7 +239,7 @@ def operer_action(request, pk, operation):
 def actions_en_echec(request):
     actions = (
         ActionDeclenchee.objects.visibles_par(request.user)
-        .filter(etat=EtatAction.ECHEC)
+        .filter(etat__in=[EtatAction.ECHEC, EtatAction.A_VERIFIER])
         .select_related(
             "evenement__type_evenement",
             "evenement__dossier__beneficiaire",

@@ -4,9 +4,9 @@ from django.utils import timezone
 
 from dossiers.models import Dossier
 from evenements.models import ActionDeclenchee
-from evenements.natures import ActionIgnoree, ErreurTransitoire
+from evenements.natures import ActionIgnoree, ErreurTransitoire, IssueIncertaine
 from notifications import rendu
-from notifications.canaux import ErreurDefinitive, Message, canal
+from notifications.canaux import AdresseReservee, ErreurDefinitive, Message, canal, message_id
 from notifications.models import Envoi, ModeleNotification
 
 Dest = ModeleNotification.Destinataire
@@ -134,10 +134,11 @@ class NatureNotification:
             )
             .get(pk=action.evenement_id)
         )
-        envoyes = []
+        envoyes, incertains, reservees = [], [], []
         for libelle, adresse, sujet, corps in self._messages(action, modele):
+            cle = f"{action.cle}:{adresse}"
             envoi, _ = Envoi.objects.get_or_create(
-                cle=f"{action.cle}:{adresse}",
+                cle=cle,
                 defaults={
                     "dossier_id": action.evenement.dossier_id,
                     "action": action,
@@ -146,27 +147,94 @@ class NatureNotification:
                     "adresse": adresse,
                     "sujet": sujet,
                     "corps": corps,
+                    "message_id": message_id(cle),
                 },
             )
-            if envoi.etat != Envoi.Etat.ENVOYE:  # never twice to the same address
-                self._envoyer(envoi, modele.canal)
-            envoyes.append(envoi)
+            if envoi.etat == Envoi.Etat.ENVOYE:  # never twice to the same address
+                envoyes.append(envoi)
+            elif self._issue_inconnue(action, envoi):  # never again without a person's say
+                incertains.append(envoi)
+            else:
+                try:
+                    self._envoyer(envoi, modele.canal)
+                except AdresseReservee:
+                    reservees.append(envoi)
+                except IssueIncertaine:
+                    incertains.append(envoi)
+                else:
+                    envoyes.append(envoi)
+        if incertains:
+            raise IssueIncertaine(self._faits(incertains))
+        if reservees and not envoyes:
+            raise ActionIgnoree(
+                "Adresse réservée à la démonstration : rien n'est envoyé hors de la machine."
+            )
         quand = timezone.localtime(max(e.envoye_le for e in envoyes))
         nature = "SMS envoyé" if modele.canal == Canal.SMS else "E-mail envoyé"
         adresses = ", ".join(e.adresse for e in envoyes)
         return f"{nature} à {adresses} le {quand:%d/%m/%Y à %H:%M}"
 
+    @staticmethod
+    def _issue_inconnue(action: ActionDeclenchee, envoi: Envoi) -> bool:
+        """An attempt that reached the hand-over step and never came back, unless a person
+        authorised a resend after it."""
+        if envoi.etat not in (Envoi.Etat.EN_COURS, Envoi.Etat.INCERTAIN) or not envoi.remise_le:
+            return False
+        reprise = action.reprise_autorisee_le
+        if reprise is not None and reprise > envoi.remise_le:
+            return False
+        if envoi.etat != Envoi.Etat.INCERTAIN:
+            envoi.etat = Envoi.Etat.INCERTAIN
+            envoi.erreur = "Tentative interrompue pendant la remise au serveur."
+            envoi.save(update_fields=["etat", "erreur"])
+        return True
+
+    @staticmethod
+    def _faits(incertains: list[Envoi]) -> str:
+        return "\n".join(
+            f"Envoi à {e.adresse} commencé le "
+            f"{timezone.localtime(e.remise_le):%d/%m/%Y à %H:%M:%S} via {e.serveur or '?'}, "
+            f"Message-ID {e.message_id} : issue inconnue ({e.erreur})"
+            for e in incertains
+        )
+
     def _envoyer(self, envoi: Envoi, nom_canal: str) -> None:
+        """Each step is committed before the next: a killed worker leaves the truth behind."""
+        moyen = canal(nom_canal)
         envoi.tentatives += 1
+        envoi.etat = Envoi.Etat.EN_COURS
+        envoi.commence_le = timezone.now()
+        envoi.remise_le = None
+        envoi.serveur = getattr(moyen, "serveur", "")[:200]
+        envoi.message_id = envoi.message_id or message_id(envoi.cle)
+        champs = ["tentatives", "etat", "commence_le", "remise_le", "serveur", "message_id"]
+        envoi.save(update_fields=champs)
+
+        def avant_remise() -> None:
+            envoi.remise_le = timezone.now()
+            Envoi.objects.filter(pk=envoi.pk).update(remise_le=envoi.remise_le)
+
+        message = Message(
+            cle=envoi.cle,
+            adresse=envoi.adresse,
+            sujet=envoi.sujet,
+            corps=envoi.corps,
+            avant_remise=avant_remise,
+        )
         try:
-            envoi.identifiant_fournisseur = canal(nom_canal).envoyer(
-                Message(cle=envoi.cle, adresse=envoi.adresse, sujet=envoi.sujet, corps=envoi.corps)
-            )
+            envoi.identifiant_fournisseur = moyen.envoyer(message)
+        except IssueIncertaine as exc:
+            envoi.etat = Envoi.Etat.INCERTAIN
+            envoi.remise_le = envoi.remise_le or timezone.now()
+            envoi.erreur = str(exc)
+            envoi.save(update_fields=["etat", "remise_le", "erreur"])
+            raise
         except (ErreurTransitoire, ErreurDefinitive) as exc:
             envoi.erreur = str(exc)
-            if isinstance(exc, ErreurDefinitive):
-                envoi.etat = Envoi.Etat.ECHEC
-            envoi.save(update_fields=["tentatives", "erreur", "etat"])
+            envoi.etat = (
+                Envoi.Etat.ECHEC if isinstance(exc, ErreurDefinitive) else Envoi.Etat.A_ENVOYER
+            )
+            envoi.save(update_fields=["erreur", "etat"])
             raise
         envoi.etat = Envoi.Etat.ENVOYE
         envoi.envoye_le = timezone.now()

@@ -6,23 +6,37 @@ E-mail goes through Django's backend (EMAIL_URL). SMS goes through SMS_BACKEND:
   memoire            kept in `boite_sms` (tests)
   brevo://CLE@api.brevo.com?expediteur=Parcours
                      Brevo's transactional SMS HTTP API (POST /v3/transactionalSMS/sms)
+
+Every channel calls `message.avant_remise()` just before the step after which the server or
+provider may hold the message (SMTP DATA, the HTTP request), and raises IssueIncertaine when
+that step fails in a way that does not say whether it was accepted.
+
+Demo data never leaves the machine: a channel that would send off the machine refuses the
+reserved names the demo uses (the `.invalid` top-level domain, RFC 6761, and ARCEP's
+numbers reserved for fiction, 06 39 98 xx xx), whatever the settings.
 """
 
 import json
 import logging
+import re
 import smtplib
 import socket
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 
-from evenements.natures import ErreurTransitoire
+from evenements.natures import ErreurTransitoire, IssueIncertaine
 
 journal = logging.getLogger(__name__)
+
+
+def _rien() -> None:
+    return None
 
 
 @dataclass
@@ -31,10 +45,58 @@ class Message:
     adresse: str
     sujet: str
     corps: str
+    avant_remise: Callable[[], None] = field(default=_rien, repr=False)
+
+    @property
+    def message_id(self) -> str:
+        return message_id(self.cle)
+
+
+def message_id(cle: str) -> str:
+    """Known before sending, the same on every attempt: a resend is recognisable."""
+    return f"<{cle}@parcours>"
 
 
 class ErreurDefinitive(Exception):
     """Refused for good (unknown address, 4xx from the provider): no retry."""
+
+
+class AdresseReservee(ErreurDefinitive):
+    """A reserved (demo) address on a channel that leaves the machine: never sent."""
+
+
+# ARCEP (décision 2019-0765): 06 39 98 00 00 to 06 39 98 99 99 are reserved for fiction.
+_MOBILE_FICTIF = re.compile(r"^(\+33|0033|0)6\s?39\s?98")
+
+
+def adresse_reservee(adresse: str) -> bool:
+    """An address of the demo: a `.invalid` domain or a mobile number reserved for fiction."""
+    adresse = adresse.strip().lower().rstrip(".")
+    if "@" in adresse:
+        return adresse.rsplit("@", 1)[1].split(".")[-1] == "invalid"
+    return bool(_MOBILE_FICTIF.match(adresse.replace(" ", "").replace(".", "")))
+
+
+_EMAIL_LOCAUX = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+def quitte_la_machine(nom: str) -> bool:
+    """Whether the configured channel sends off this machine (SMTP, an SMS provider)."""
+    if nom == "email":
+        return settings.EMAIL_BACKEND not in _EMAIL_LOCAUX
+    return settings.SMS_BACKEND.startswith("brevo://")
+
+
+def _garder_sur_la_machine(nom: str, message: Message) -> None:
+    if quitte_la_machine(nom) and adresse_reservee(message.adresse):
+        raise AdresseReservee(
+            f"Adresse réservée à la démonstration ({message.adresse}) : jamais envoyée."
+        )
 
 
 # --- e-mail ---
@@ -48,21 +110,68 @@ def _transitoire_smtp(exc: Exception) -> bool:
     return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError, socket.timeout))
 
 
+def _classer_smtp(exc: Exception) -> Exception:
+    if _transitoire_smtp(exc):
+        return ErreurTransitoire(f"Serveur d'e-mail indisponible : {exc}")
+    return ErreurDefinitive(f"E-mail refusé : {exc}")
+
+
 class CanalEmail:
+    @property
+    def serveur(self) -> str:
+        if settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+            return f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+        return settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+
     def envoyer(self, message: Message) -> str:
+        _garder_sur_la_machine("email", message)
         email = EmailMessage(
             subject=message.sujet,
             body=message.corps,
             to=[message.adresse],
-            headers={"Message-ID": f"<{message.cle}@parcours>", "X-Parcours-Cle": message.cle},
+            headers={"Message-ID": message.message_id, "X-Parcours-Cle": message.cle},
         )
+        connexion = get_connection(fail_silently=False)
         try:
-            email.send(fail_silently=False)
+            connexion.open()  # connect, TLS, login: a failure here sent nothing
         except Exception as exc:
-            if _transitoire_smtp(exc):
-                raise ErreurTransitoire(f"Serveur d'e-mail indisponible : {exc}") from exc
-            raise ErreurDefinitive(f"E-mail refusé : {exc}") from exc
-        return f"<{message.cle}@parcours>"
+            raise _classer_smtp(exc) from exc
+        remise = self._surveiller_data(connexion, message)
+        try:
+            connexion.send_messages([email])
+        except Exception as exc:
+            # After DATA began, only a reply code says "not accepted"; a lost connection or a
+            # timeout leaves the outcome unknown.
+            if remise and not isinstance(exc, smtplib.SMTPResponseException):
+                raise IssueIncertaine(
+                    f"Connexion perdue pendant la remise du message ({exc.__class__.__name__} : "
+                    f"{exc}) : le serveur l'a peut-être accepté."
+                ) from exc
+            raise _classer_smtp(exc) from exc
+        finally:
+            try:
+                connexion.close()
+            except Exception:  # noqa: BLE001 - the outcome is already known
+                journal.debug("Fermeture SMTP en erreur", exc_info=True)
+        return message.message_id
+
+    @staticmethod
+    def _surveiller_data(connexion, message: Message) -> list:
+        """Call message.avant_remise() just before the SMTP DATA command (Django's SMTP
+        backend). Other backends keep the message on the machine: nothing to watch."""
+        remise: list = []
+        smtp = getattr(connexion, "connection", None)
+        if not isinstance(smtp, smtplib.SMTP):
+            return remise
+        data = smtp.data
+
+        def data_surveillee(msg):
+            message.avant_remise()
+            remise.append(True)
+            return data(msg)
+
+        smtp.data = data_surveillee
+        return remise
 
 
 # --- SMS ---
@@ -72,6 +181,8 @@ _verrou_fichier = threading.Lock()
 
 
 class SmsConsole:
+    serveur = "console"
+
     def envoyer(self, message: Message) -> str:
         journal.info("SMS à %s : %s", message.adresse, message.corps)
         print(f"[SMS] à {message.adresse} : {message.corps}")  # noqa: T201 - console backend
@@ -79,6 +190,8 @@ class SmsConsole:
 
 
 class SmsMemoire:
+    serveur = "mémoire"
+
     def envoyer(self, message: Message) -> str:
         boite_sms.append(message)
         return f"memoire-{len(boite_sms)}"
@@ -87,10 +200,12 @@ class SmsMemoire:
 class SmsFichier:
     def __init__(self, chemin: str):
         self.chemin = chemin
+        self.serveur = f"fichier {chemin}"
 
     def envoyer(self, message: Message) -> str:
         with _verrou_fichier, open(self.chemin, "a", encoding="utf-8") as fichier:
-            fichier.write(json.dumps(message.__dict__, ensure_ascii=False) + "\n")
+            ligne = {c: getattr(message, c) for c in ("cle", "adresse", "sujet", "corps")}
+            fichier.write(json.dumps(ligne, ensure_ascii=False) + "\n")
         return f"fichier-{message.cle}"
 
 
@@ -106,8 +221,11 @@ class SmsBrevo:
         if parties.port:
             self.point_d_entree += f":{parties.port}"
         self.expediteur = options.get("expediteur", ["Parcours"])[0]
+        self.serveur = self.point_d_entree
 
     def envoyer(self, message: Message) -> str:
+        _garder_sur_la_machine("sms", message)
+        message.avant_remise()
         try:
             reponse = requests.post(
                 f"{self.point_d_entree}/v3/transactionalSMS/sms",
@@ -121,6 +239,17 @@ class SmsBrevo:
                 },
                 timeout=15,
             )
+        except (requests.ConnectionError, requests.ConnectTimeout) as exc:
+            if isinstance(exc, requests.ConnectTimeout) or not _requete_partie(exc):
+                raise ErreurTransitoire(f"Fournisseur SMS injoignable : {exc}") from exc
+            raise IssueIncertaine(
+                f"Connexion perdue après l'envoi de la requête ({exc}) : le SMS est peut-être "
+                "parti."
+            ) from exc
+        except requests.Timeout as exc:  # sent, no answer
+            raise IssueIncertaine(
+                f"Pas de réponse du fournisseur ({exc}) : le SMS est peut-être parti."
+            ) from exc
         except requests.RequestException as exc:
             raise ErreurTransitoire(f"Fournisseur SMS injoignable : {exc}") from exc
         if reponse.status_code >= 500 or reponse.status_code == 429:
@@ -128,6 +257,18 @@ class SmsBrevo:
         if reponse.status_code >= 400:
             raise ErreurDefinitive(f"SMS refusé ({reponse.status_code}) : {reponse.text[:200]}")
         return str(reponse.json().get("messageId", ""))
+
+
+def _requete_partie(exc: Exception) -> bool:
+    """False when the connection could not even be opened (nothing was sent)."""
+    from urllib3.exceptions import NewConnectionError
+
+    cause = exc
+    while cause is not None:
+        if isinstance(cause, (NewConnectionError, ConnectionRefusedError, socket.gaierror)):
+            return False
+        cause = getattr(cause, "reason", None) or cause.__context__
+    return True
 
 
 def canal_sms():

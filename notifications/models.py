@@ -48,11 +48,17 @@ class ModeleNotification(ActionConfiguree):
 
 
 class Envoi(models.Model):
-    """Delivery log: one message to one address, at most once (unique key)."""
+    """Delivery log: one message to one address, at most once (unique key).
+
+    An attempt is recorded (committed) before the server is contacted, and again just before
+    the message itself is handed over (`remise_le`): an attempt found "en cours" with
+    `remise_le` set has an unknown outcome and is never repeated without a person's say."""
 
     class Etat(models.TextChoices):
         A_ENVOYER = "a_envoyer", "À envoyer"
+        EN_COURS = "en_cours", "Envoi en cours"
         ENVOYE = "envoye", "Envoyé"
+        INCERTAIN = "incertain", "Issue inconnue"
         ECHEC = "echec", "Échec"
 
     dossier = models.ForeignKey(
@@ -75,6 +81,10 @@ class Envoi(models.Model):
         "identifiant fournisseur", max_length=200, blank=True
     )
     tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
+    message_id = models.CharField("Message-ID", max_length=400, blank=True)
+    serveur = models.CharField("serveur", max_length=200, blank=True)
+    commence_le = models.DateTimeField("dernière tentative commencée le", null=True, blank=True)
+    remise_le = models.DateTimeField("remise au serveur commencée le", null=True, blank=True)
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
     erreur = models.TextField("erreur", blank=True)
