@@ -324,6 +324,16 @@ def annuler(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
     )
 
 
+def annuler_pour_la_demo(actions, *, par) -> int:
+    """The demo loader, where settings could send off the machine: its pending actions are
+    cancelled as by a person (an edit does not plan them again)."""
+    return actions.filter(etat__in=EN_ATTENTE).update(
+        etat=EtatAction.ANNULEE,
+        annulee_par=par,
+        raison="Démonstration : jamais envoyée hors de cette machine.",
+    )
+
+
 def replanifier(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
     """Undo a person's cancellation: a new row, planned as for a new event (the cancelled
     row is kept, with who cancelled it)."""

@@ -1,6 +1,12 @@
 """Demo data: users, teams, prestations, financeurs and ≥ 60 dossiers with real histories.
 
 Idempotent: a second run changes nothing. Refuses to run with DEBUG off unless --force.
+
+Demo data never leaves the machine, whatever the settings: every address is reserved (the
+`.invalid` domain, ARCEP's mobile numbers for fiction), which the channels refuse to send off
+the machine; the demo's actions run in this process with in-memory backends (never queued to
+the broker); and where the settings could send off the machine, its planned actions are
+cancelled. The command says what it sent (nothing) and what it did not.
 """
 
 import datetime
@@ -14,10 +20,13 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from config.celery import app as celery
 from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
 from dossiers.services import creer_dossier
-from evenements.models import Evenement, Motif, TypeEvenement
+from evenements import pipeline
+from evenements.models import ActionDeclenchee, EtatAction, Evenement, Motif, TypeEvenement
 from evenements.services import enregistrer_evenement, supprimer_evenement
+from notifications.canaux import quitte_la_machine
 
 MOT_DE_PASSE = "demo"
 PRESTATIONS = [
@@ -43,9 +52,11 @@ PRESTATIONS = [
         ["Remise à niveau", "Certification"],
     ),
 ]
+# Reserved names only (RFC 6761 `.invalid`; ARCEP 06 39 98 xx xx, reserved for fiction).
+DOMAINE = "demo.invalid"
 FINANCEURS = [
-    ("Région Auvergne-Rhône-Alpes", "formation@region.example\n"),
-    ("France Travail Lyon", "prescription@francetravail.example\n"),
+    ("Région Auvergne-Rhône-Alpes", f"formation@region.{DOMAINE}\n"),
+    ("France Travail Lyon", f"prescription@francetravail.{DOMAINE}\n"),
 ]
 PRENOMS = [
     "Camille",
@@ -132,28 +143,84 @@ class Command(BaseCommand):
                 "Refusé : DEBUG est désactivé (production ?). Les comptes de démonstration ont le "
                 "mot de passe « demo ». Relancez avec --force si c'est vraiment voulu."
             )
+        hors_machine = self._hors_machine()
+        if hors_machine:
+            self.stdout.write(
+                "Réglages d'envoi réels détectés (" + ", ".join(hors_machine) + ") : la "
+                "démonstration n'y confiera rien. Ses notifications s'exécutent dans ce "
+                "processus, en mémoire ; ses actions planifiées seront annulées."
+            )
+        deja = ActionDeclenchee.objects.filter(evenement__dossier__in=self._demo()).count()
         # The demo's notifications go through the real pipeline and are logged in each
-        # dossier's "Envois" tab, but are kept in memory instead of being printed or sent.
-        with (
-            override_settings(
-                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-                SMS_BACKEND="memoire",
-            ),
-            transaction.atomic(),
-        ):
-            utilisateurs = self._utilisateurs()
-            if Dossier.objects.filter(
-                beneficiaire__identifiant_externe__startswith="DEMO-"
-            ).exists():
-                self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
-            else:
-                self._dossiers(utilisateurs)
+        # dossier's "Envois" tab, but run here and are kept in memory: never queued to the
+        # broker, never printed or sent.
+        eager = celery.conf.task_always_eager
+        celery.conf.task_always_eager = True
+        try:
+            with (
+                override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                    SMS_BACKEND="memoire",
+                ),
+                transaction.atomic(),
+            ):
+                utilisateurs = self._utilisateurs()
+                if self._demo().exists():
+                    self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
+                else:
+                    self._dossiers(utilisateurs)
+        finally:
+            celery.conf.task_always_eager = eager
+        if ActionDeclenchee.objects.filter(evenement__dossier__in=self._demo()).count() > deja:
+            self._bilan(hors_machine, utilisateurs["admin"])
         self.stdout.write(
             self.style.SUCCESS(
                 "Comptes de démonstration (mot de passe « demo ») : admin, responsable, "
                 "conseiller, conseillere.est (autre équipe)."
             )
         )
+
+    @staticmethod
+    def _demo():
+        return Dossier.objects.filter(beneficiaire__identifiant_externe__startswith="DEMO-")
+
+    @staticmethod
+    def _hors_machine() -> list[str]:
+        """The settings through which something could leave this machine."""
+        reglages = []
+        if settings.REDIS_URL:
+            reglages.append("REDIS_URL")
+        if quitte_la_machine("email"):
+            reglages.append(f"EMAIL_URL ({settings.EMAIL_BACKEND.rsplit('.', 2)[-2]})")
+        if quitte_la_machine("sms"):
+            reglages.append("SMS_BACKEND")
+        return reglages
+
+    def _bilan(self, hors_machine: list[str], admin) -> None:
+        """Say what was sent (nothing) and what will not be."""
+        actions = ActionDeclenchee.objects.filter(evenement__dossier__in=self._demo())
+        executees = actions.filter(etat=EtatAction.EXECUTEE).count()
+        self.stdout.write(
+            f"Notifications de démonstration : {executees} exécutées dans ce processus et "
+            "gardées en mémoire (visibles dans les onglets « Envois ») ; aucune n'a été "
+            "envoyée ni confiée au broker."
+        )
+        en_attente = actions.filter(etat__in=pipeline.EN_ATTENTE)
+        nombre = en_attente.count()
+        if not nombre:
+            return
+        if hors_machine:
+            pipeline.annuler_pour_la_demo(en_attente, par=admin)
+            self.stdout.write(
+                f"{nombre} actions planifiées (événements futurs) annulées : rien ne partira "
+                "à leur date."
+            )
+        else:
+            self.stdout.write(
+                f"{nombre} actions planifiées (événements futurs) : à leur date, elles iront à "
+                "la console ; leurs adresses (.invalid, numéros fictifs) ne quittent jamais "
+                "la machine, même si l'envoi réel est configuré plus tard."
+            )
 
     def _utilisateurs(self):
         User = get_user_model()
@@ -168,7 +235,12 @@ class Command(BaseCommand):
         utilisateurs = {}
         for identifiant, (prenom, nom, groupe, equipes) in comptes.items():
             user, cree = User.objects.get_or_create(
-                username=identifiant, defaults={"first_name": prenom, "last_name": nom}
+                username=identifiant,
+                defaults={
+                    "first_name": prenom,
+                    "last_name": nom,
+                    "email": f"{identifiant}@{DOMAINE}",
+                },
             )
             if cree:
                 user.set_password(MOT_DE_PASSE)
@@ -209,8 +281,8 @@ class Command(BaseCommand):
                 nom=NOMS[i % len(NOMS)],
                 prenom=PRENOMS[(i * 7) % len(PRENOMS)],
                 date_naissance=datetime.date(1965 + i % 38, 1 + i % 12, 1 + i % 27),
-                email=f"beneficiaire{i}@exemple.fr",
-                mobile=f"+3361234{i:04d}",
+                email=f"beneficiaire{i}@{DOMAINE}",
+                mobile=f"+336399800{i:02d}",
                 identifiant_externe=f"DEMO-{i:04d}",
                 consentement_sms=i % 3 == 0,
             )
