@@ -340,7 +340,7 @@ def replanifier(*, action: ActionDeclenchee, par) -> ActionDeclenchee:
     _exiger_pilotage(par, action)
     with transaction.atomic():
         action = (
-            ActionDeclenchee.objects.select_for_update()
+            ActionDeclenchee.objects.select_for_update(of=("self",))
             .select_related("evenement", "configuration", "corrige")
             .get(pk=action.pk)
         )

@@ -78,10 +78,12 @@ def test_le_worker_survit_a_l_arret_de_redis_et_reprend(redis_jetable, pool):
     )
     lignes: list[str] = []
     threading.Thread(target=lambda: lignes.extend(worker.stdout), daemon=True).start()
+
     def client():
         # set_as_current=False: shared tasks must keep resolving to the project's own app.
         url = redis_jetable.url
         return Celery("test", broker=url, backend=url, set_as_current=False)
+
     try:
         attendre(lambda: any(" ready." in ligne for ligne in lignes), delai=60)
         assert client().send_task("parcours.ping").get(timeout=30) == "pong"
@@ -90,9 +92,7 @@ def test_le_worker_survit_a_l_arret_de_redis_et_reprend(redis_jetable, pool):
         attendre(lambda: sum(" received" in ligne for ligne in lignes) >= 2, delai=30)
 
         redis_jetable.arreter()
-        attendre(
-            lambda: any("Connection to broker lost" in ligne for ligne in lignes), delai=30
-        )
+        attendre(lambda: any("Connection to broker lost" in ligne for ligne in lignes), delai=30)
         time.sleep(5)  # where the pinned Celery/kombu stopped the worker
         assert worker.poll() is None, "le worker s'est arrêté :\n" + "".join(lignes[-40:])
 
