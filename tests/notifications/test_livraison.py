@@ -301,3 +301,13 @@ def test_la_demo_n_utilise_que_des_adresses_reservees(settings):
     adresses += [u.email for u in get_user_model().objects.exclude(email="")]
     assert len(adresses) > 130
     assert [a for a in adresses if not adresse_reservee(a)] == []
+
+
+def test_l_onglet_envois_montre_l_issue_inconnue(client, saisir, dossier, alice, smtp_coupe):
+    dossier.beneficiaire.consentement_email = False
+    dossier.beneficiaire.save()
+    saisir(dossier, "entree")
+    client.force_login(alice)
+    page = client.get(reverse("notifications:envois", args=[dossier.pk])).content.decode()
+    assert "Issue inconnue" in page
+    assert f"via 127.0.0.1:{smtp_coupe.port}" in page
