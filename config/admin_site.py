@@ -26,3 +26,14 @@ class ParcoursAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return peut_administrer(request.user)
+
+
+class SansSuppressionAdmin(admin.ModelAdmin):
+    """Reference data that events, dossiers or documents name: deactivate, never delete.
+
+    A physical delete would rewrite history (past events would show "supprimé" and replays
+    would change), so the admin offers no delete at all, not even for unused rows.
+    """
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from config.admin_site import SansSuppressionAdmin
 from config.erreurs import ajouter_erreurs
 from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
 from dossiers.services import creer_dossier, verifier_aucun_dossier_ouvert
@@ -27,11 +28,12 @@ class EquipeAdmin(admin.ModelAdmin):
 class PhaseInline(admin.TabularInline):
     model = Phase
     extra = 1
-    fields = ["ordre", "libelle"]
+    fields = ["ordre", "libelle", "actif"]
+    can_delete = False  # deactivate: past events and dossiers name their phase
 
 
 @admin.register(Prestation)
-class PrestationAdmin(admin.ModelAdmin):
+class PrestationAdmin(SansSuppressionAdmin):
     list_display = ["nom", "code", "famille", "duree_prevue_heures", "actif"]
     list_filter = ["actif", "famille"]
     search_fields = ["nom", "code"]
@@ -39,7 +41,7 @@ class PrestationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Beneficiaire)
-class BeneficiaireAdmin(admin.ModelAdmin):
+class BeneficiaireAdmin(SansSuppressionAdmin):
     list_display = ["nom", "prenom", "email", "mobile", "identifiant_externe"]
     search_fields = ["nom", "prenom", "email", "identifiant_externe"]
 
@@ -91,7 +93,7 @@ class DossierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Financeur)
-class FinanceurAdmin(admin.ModelAdmin):
+class FinanceurAdmin(SansSuppressionAdmin):
     list_display = ["raison_sociale", "telephone", "actif"]
     list_filter = ["actif"]
     search_fields = ["raison_sociale", "emails_contact"]

@@ -82,8 +82,11 @@ class EvenementForm(forms.Form):
                 empty_label="— choisir —",
                 error_messages={"required": f"{type_evenement.libelle_motif} obligatoire."},
             )
+        actuelles = self.evenement.valeurs if self.evenement is not None else {}
         for champ in type_evenement.champs.all():
-            self.fields[nom_du_champ(champ)] = champ_de_formulaire(champ, self.dossier.prestation)
+            self.fields[nom_du_champ(champ)] = champ_de_formulaire(
+                champ, self.dossier.prestation, actuelles.get(champ.code)
+            )
         self.champs_du_type = [self[nom_du_champ(c)] for c in type_evenement.champs.all()]
 
     def valeurs(self) -> dict:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -114,6 +115,7 @@ class TypeEvenement(models.Model):
         phase = ChampSupplementaire.Nature.PHASE
         return next((c for c in self.champs.all() if c.nature == phase), None)
 
+    @admin.display(description="statuts autorisés")
     def statuts_autorises_libelles(self) -> str:
         return ", ".join(Statut(s).label for s in self.statuts_autorises)
 

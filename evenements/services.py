@@ -80,6 +80,7 @@ def _valider_saisie(
     motif: Motif | None,
     valeurs: dict[str, Any],
     motif_actuel: Motif | None = None,
+    valeurs_actuelles: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     erreurs: dict[str, list[str]] = {}
     offerts = types_disponibles(dossier).filter(pk=type_evenement.pk)
@@ -106,7 +107,10 @@ def _valider_saisie(
         erreurs["motif"] = ["Ce motif n'est pas proposé pour ce type d'événement."]
     try:
         valeurs = valider_valeurs(
-            list(type_evenement.champs.all()), valeurs or {}, dossier.prestation
+            list(type_evenement.champs.all()),
+            valeurs or {},
+            dossier.prestation,
+            valeurs_actuelles,
         )
     except ValidationError as exc:
         for champ, messages in exc.message_dict.items():
@@ -209,6 +213,7 @@ def modifier_evenement(
         motif=motif,
         valeurs=valeurs or {},
         motif_actuel=evenement.motif,
+        valeurs_actuelles=evenement.valeurs,
     )
     if date != evenement.date:
         evenement.rang = _rang_suivant(dossier, date)
