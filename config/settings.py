@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.securite.contexte",
             ],
+            "builtins": ["config.francais"],
         },
     },
 ]
