@@ -168,3 +168,30 @@ def test_equipe_preselectionnee_et_referents_en_nom_complet(client, alice, bob, 
     assert ">alice</option>" not in page
     liste = client.get(reverse("dossiers:liste")).content.decode()
     assert ">Alice Martin</option>" in liste
+
+
+def test_rouvrir_un_dossier_ne_nomme_pas_le_dossier_ouvert_d_une_autre_equipe(
+    equipe_a, equipe_b, alice, types
+):
+    from django.core.exceptions import ValidationError
+
+    from evenements.services import supprimer_evenement
+
+    victor = UtilisateurFactory(username="victor", groupe="Responsable", equipes=[equipe_b])
+    dossier_b = DossierFactory(equipe=equipe_b, referent=victor)
+    enregistrer_evenement(dossier=dossier_b, type_evenement=types["entree"], auteur=victor)
+    sortie = enregistrer_evenement(
+        dossier=dossier_b, type_evenement=types["sortie-positive"], auteur=victor
+    )
+    # Team A now follows the same person for the same prestation.
+    dossier_a = DossierFactory(
+        equipe=equipe_a,
+        referent=alice,
+        beneficiaire=dossier_b.beneficiaire,
+        prestation=dossier_b.prestation,
+    )
+    with pytest.raises(ValidationError) as refus:
+        supprimer_evenement(evenement=sortie, par=victor, raison="Erreur de saisie")
+    message = " ".join(refus.value.messages)
+    assert "un dossier d'une autre équipe" in message
+    assert f"n° {dossier_a.pk}" not in message
