@@ -28,7 +28,7 @@ class ChampSupplementaireInline(admin.TabularInline):
     extra = 0
     can_delete = False  # past events keep values under the field's code
     verbose_name = "champ"  # Django says "Ajouter un objet champ supplémentaire"
-    fields = ["ordre", "libelle", "code", "nature", "obligatoire", "aide", "choix"]
+    fields = ["ordre", "libelle", "code", "nature", "obligatoire", "aide", "choix", "actif"]
     prepopulated_fields = {"code": ["libelle"]}
 
 
@@ -235,7 +235,7 @@ class EvenementAdmin(SimpleHistoryAdmin):
         dossier = obj.dossier if obj is not None else _dossier_choisi(donnees)
         prestation = dossier.prestation if dossier is not None else None
         actuelles = obj.valeurs if obj is not None else {}
-        champs = list(type_choisi.champs.all()) if type_choisi is not None else []
+        champs = type_choisi.champs_saisis(actuelles) if type_choisi is not None else []
         attributs = {
             nom_du_champ(c): champ_de_formulaire(c, prestation, actuelles.get(c.code))
             for c in champs

@@ -114,7 +114,7 @@ def _valider_saisie(
         erreurs["motif"] = ["Ce motif n'est pas proposé pour ce type d'événement."]
     try:
         valeurs = valider_valeurs(
-            list(type_evenement.champs.all()),
+            type_evenement.champs_saisis(valeurs_actuelles),
             valeurs or {},
             dossier.prestation,
             valeurs_actuelles,

@@ -198,3 +198,43 @@ def test_admin_motifs_de_la_liste_du_type_seulement(client, administrateur, doss
     abandon = Motif.objects.filter(liste="abandon").first()
     assert f">{rupture.libelle}</option>" in page.replace("&#x27;", "'")
     assert f">{abandon.libelle}</option>" not in page.replace("&#x27;", "'")
+
+
+def test_champ_desactive_plus_demande_mais_valeurs_conservees(
+    client, alice, dossier, types, aujourd_hui
+):
+    from evenements.models import ChampSupplementaire
+
+    enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=alice)
+    ancienne = enregistrer_evenement(
+        dossier=dossier,
+        type_evenement=types["validation-etape"],
+        auteur=alice,
+        valeurs={"etape": "CV rédigé"},
+    )
+    ChampSupplementaire.objects.filter(code="etape").update(actif=False)
+    types["validation-etape"].refresh_from_db()
+    client.force_login(alice)
+
+    formulaire = client.get(
+        reverse("evenements:nouveau", args=[dossier.pk]),
+        {"type_evenement": types["validation-etape"].pk},
+    ).content.decode()
+    assert "champ_etape" not in formulaire
+    nouvelle = enregistrer_evenement(  # no longer required
+        dossier=dossier, type_evenement=types["validation-etape"], auteur=alice
+    )
+    assert nouvelle.valeurs == {}
+
+    historique = client.get(reverse("evenements:onglet", args=[dossier.pk])).content.decode()
+    assert "Étape ou objectif validé : CV rédigé" in historique.replace("&#x27;", "'")
+    edition = client.get(reverse("evenements:modifier", args=[ancienne.pk])).content.decode()
+    assert 'name="champ_etape"' in edition and "CV rédigé" in edition
+
+
+def test_champs_et_notifications_ne_se_suppriment_pas_depuis_le_type(client, administrateur, types):
+    client.force_login(administrateur)
+    url = reverse("admin:evenements_typeevenement_change", args=[types["entree"].pk])
+    page = client.get(url).content.decode()
+    assert "champs-0-DELETE" not in page and "actions-0-DELETE" not in page
+    assert 'name="actions-0-actif"' in page  # a notification is deactivated instead
