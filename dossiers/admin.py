@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 
 from config.admin_site import SansSuppressionAdmin
 from config.erreurs import ajouter_erreurs
+from dossiers.forms import UtilisateurChoiceField
 from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
 from dossiers.services import creer_dossier, verifier_aucun_dossier_ouvert
 
@@ -58,7 +59,7 @@ class DossierAdmin(admin.ModelAdmin):
         "phase_courante",
         "date_entree",
         "date_sortie",
-        "referent",
+        "nom_du_referent",
         "equipe",
     ]
     list_filter = ["statut", "prestation", "equipe"]
@@ -66,6 +67,15 @@ class DossierAdmin(admin.ModelAdmin):
     list_select_related = ["beneficiaire", "prestation", "phase_courante", "referent", "equipe"]
     autocomplete_fields = ["beneficiaire"]
     readonly_fields = ["statut", "phase_courante", "date_entree", "date_sortie", "cree_le"]
+
+    @admin.display(description="référent", ordering="referent__last_name")
+    def nom_du_referent(self, dossier):
+        return dossier.referent.get_full_name() or dossier.referent.get_username()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "referent":
+            kwargs["form_class"] = UtilisateurChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -123,3 +123,13 @@ def test_le_superutilisateur_entre_dans_l_admin(client, django_user_model):
     patron = django_user_model.objects.create_superuser("patron", password="demo")
     client.force_login(patron)
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_referents_en_nom_complet_dans_l_admin(client, administrateur, dossier, alice):
+    alice.first_name, alice.last_name = "Alice", "Martin"
+    alice.save()
+    client.force_login(administrateur)
+    liste = client.get(reverse("admin:dossiers_dossier_changelist")).content.decode()
+    assert "Alice Martin" in liste
+    fiche = client.get(reverse("admin:dossiers_dossier_change", args=[dossier.pk]))
+    assert f'<option value="{alice.pk}" selected>Alice Martin</option>' in fiche.content.decode()
