@@ -29,7 +29,9 @@ def test_nouveau_dossier_pour_un_beneficiaire_existant(page, connecter, alice, d
     autre = PrestationFactory(nom="Bilan de compétences")
     connecter("alice")
     page.get_by_role("link", name="Nouveau dossier").click()
+    expect(page.locator("#id_b-nom")).to_be_visible()
     page.get_by_label("Bénéficiaire existant").select_option(label=str(dossier.beneficiaire))
+    expect(page.locator("#id_b-nom")).to_be_hidden()  # nothing to fill in there
     page.get_by_label("Prestation").select_option(label="Bilan de compétences")
     page.get_by_role("button", name="Créer le dossier").click()
 
