@@ -5,10 +5,6 @@ from django.views.generic import RedirectView
 
 from config.health import healthz
 
-admin.site.site_header = "Parcours — administration"
-admin.site.site_title = "Parcours"
-admin.site.index_title = "Paramétrage"
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dossiers:liste", permanent=False)),
     path(

@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from config.admin_site import SansSuppressionAdmin
 from config.erreurs import ajouter_erreurs
+from dossiers.forms import UtilisateurChoiceField
 from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
 from dossiers.services import creer_dossier, verifier_aucun_dossier_ouvert
 
@@ -27,11 +29,12 @@ class EquipeAdmin(admin.ModelAdmin):
 class PhaseInline(admin.TabularInline):
     model = Phase
     extra = 1
-    fields = ["ordre", "libelle"]
+    fields = ["ordre", "libelle", "actif"]
+    can_delete = False  # deactivate: past events and dossiers name their phase
 
 
 @admin.register(Prestation)
-class PrestationAdmin(admin.ModelAdmin):
+class PrestationAdmin(SansSuppressionAdmin):
     list_display = ["nom", "code", "famille", "duree_prevue_heures", "actif"]
     list_filter = ["actif", "famille"]
     search_fields = ["nom", "code"]
@@ -39,7 +42,7 @@ class PrestationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Beneficiaire)
-class BeneficiaireAdmin(admin.ModelAdmin):
+class BeneficiaireAdmin(SansSuppressionAdmin):
     list_display = ["nom", "prenom", "email", "mobile", "identifiant_externe"]
     search_fields = ["nom", "prenom", "email", "identifiant_externe"]
 
@@ -56,7 +59,7 @@ class DossierAdmin(admin.ModelAdmin):
         "phase_courante",
         "date_entree",
         "date_sortie",
-        "referent",
+        "nom_du_referent",
         "equipe",
     ]
     list_filter = ["statut", "prestation", "equipe"]
@@ -64,6 +67,15 @@ class DossierAdmin(admin.ModelAdmin):
     list_select_related = ["beneficiaire", "prestation", "phase_courante", "referent", "equipe"]
     autocomplete_fields = ["beneficiaire"]
     readonly_fields = ["statut", "phase_courante", "date_entree", "date_sortie", "cree_le"]
+
+    @admin.display(description="référent", ordering="referent__last_name")
+    def nom_du_referent(self, dossier):
+        return dossier.referent.get_full_name() or dossier.referent.get_username()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "referent":
+            kwargs["form_class"] = UtilisateurChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -91,7 +103,7 @@ class DossierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Financeur)
-class FinanceurAdmin(admin.ModelAdmin):
+class FinanceurAdmin(SansSuppressionAdmin):
     list_display = ["raison_sociale", "telephone", "actif"]
     list_filter = ["actif"]
     search_fields = ["raison_sociale", "emails_contact"]

@@ -7,8 +7,9 @@ class DossiersConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib import messages
-        from django.contrib.auth.signals import user_logged_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
+        from config.securite import noter_activite_a_la_connexion
         from dossiers.extensions import Onglet, enregistrer_onglet
 
         enregistrer_onglet(Onglet("resume", "Résumé", "dossiers:resume", ordre=0))
@@ -17,3 +18,4 @@ class DossiersConfig(AppConfig):
             messages.info(request, "Vous êtes déconnecté.")
 
         user_logged_out.connect(annoncer_deconnexion, dispatch_uid="annoncer_deconnexion")
+        user_logged_in.connect(noter_activite_a_la_connexion, dispatch_uid="noter_activite")

@@ -1,10 +1,11 @@
 """Who may see and do what. Every view and every service asks here."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from dossiers.models import Dossier
+from dossiers.models import Beneficiaire, Dossier, Equipe
 
 
 def voit_toutes_les_equipes(user: AbstractBaseUser) -> bool:
@@ -19,6 +20,34 @@ def dossiers_visibles(user: AbstractBaseUser) -> QuerySet[Dossier]:
     if voit_toutes_les_equipes(user):
         return dossiers
     return dossiers.filter(equipe__membres=user)
+
+
+def equipes_visibles(user: AbstractBaseUser) -> QuerySet[Equipe]:
+    """Selector: the teams a user may pick (in a form, a filter)."""
+    equipes = Equipe.objects.all()
+    if not user.is_authenticated:
+        return equipes.none()
+    return equipes if voit_toutes_les_equipes(user) else equipes.filter(pk__in=equipes_de(user))
+
+
+def beneficiaires_visibles(user: AbstractBaseUser) -> QuerySet[Beneficiaire]:
+    """Selector: the bénéficiaires of the dossiers the user sees, and no one else's."""
+    beneficiaires = Beneficiaire.objects.all()
+    if not user.is_authenticated or not user.has_perm("dossiers.view_beneficiaire"):
+        return beneficiaires.none()
+    if voit_toutes_les_equipes(user):
+        return beneficiaires
+    return beneficiaires.filter(pk__in=dossiers_visibles(user).values("beneficiaire_id"))
+
+
+def referents_visibles(user: AbstractBaseUser):
+    """Selector: the active members of the user's teams (référent choices and filters)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, equipes__in=equipes_visibles(user))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def peut_voir_dossier(user, dossier: Dossier) -> bool:

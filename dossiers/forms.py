@@ -4,6 +4,13 @@ from django.contrib.auth import get_user_model
 from dossiers.models import Beneficiaire, Equipe, Financeur, Prestation, Statut
 
 
+class UtilisateurChoiceField(forms.ModelChoiceField):
+    """People are shown by their full name, not their login."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
 class FiltreDossiersForm(forms.Form):
     q = forms.CharField(label="Rechercher (nom)", required=False)
     statut = forms.ChoiceField(
@@ -12,7 +19,7 @@ class FiltreDossiersForm(forms.Form):
     prestation = forms.ModelChoiceField(
         label="Prestation", queryset=Prestation.objects.all(), required=False, empty_label="Toutes"
     )
-    referent = forms.ModelChoiceField(
+    referent = UtilisateurChoiceField(
         label="Référent",
         queryset=get_user_model().objects.none(),
         required=False,
@@ -52,7 +59,7 @@ class BeneficiaireForm(forms.ModelForm):
 class DossierForm(forms.Form):
     beneficiaire = forms.ModelChoiceField(
         label="Bénéficiaire existant",
-        queryset=Beneficiaire.objects.all(),
+        queryset=Beneficiaire.objects.none(),
         required=False,
         empty_label="— nouveau bénéficiaire (à renseigner ci-dessous) —",
     )
@@ -63,7 +70,7 @@ class DossierForm(forms.Form):
         label="Financeur", queryset=Financeur.objects.filter(actif=True), required=False
     )
     equipe = forms.ModelChoiceField(label="Équipe", queryset=Equipe.objects.none())
-    referent = forms.ModelChoiceField(label="Référent", queryset=get_user_model().objects.none())
+    referent = UtilisateurChoiceField(label="Référent", queryset=get_user_model().objects.none())
     heures_prevues = forms.DecimalField(
         label="Heures prévues",
         required=False,
@@ -73,7 +80,13 @@ class DossierForm(forms.Form):
         help_text="Par défaut : la durée prévisionnelle de la prestation.",
     )
 
-    def __init__(self, *args, equipes, referents, **kwargs):
+    def __init__(self, *args, beneficiaires, equipes, referents, **kwargs):
         super().__init__(*args, **kwargs)
+        # Every choice goes through the user's team scope (dossiers.droits).
+        self.fields["beneficiaire"].queryset = beneficiaires
         self.fields["equipe"].queryset = equipes
         self.fields["referent"].queryset = referents
+        if not self.is_bound and "equipe" not in self.initial:
+            seules = list(equipes[:2])
+            if len(seules) == 1:  # one team: nothing to choose
+                self.initial["equipe"] = seules[0].pk

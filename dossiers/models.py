@@ -92,6 +92,11 @@ class Phase(models.Model):
     )
     libelle = models.CharField("libellé", max_length=120)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    actif = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Une phase désactivée n'est plus proposée, mais reste dans l'historique.",
+    )
 
     class Meta:
         verbose_name = "phase"

@@ -36,6 +36,7 @@ ADMIN_APPS = [
     "facturation",
     "pilotage",
     "auth",
+    "axes",  # unlock a locked-out login by deleting its access attempts
 ]
 
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from dossiers.droits import equipes_de, exiger, voit_toutes_les_equipes
+from dossiers.droits import equipes_de, exiger, peut_voir_dossier, voit_toutes_les_equipes
 from dossiers.models import STATUTS_OUVERTS, Dossier
 
 
@@ -17,17 +17,22 @@ def autre_dossier_ouvert(beneficiaire, prestation, *, sauf: Dossier | None = Non
     return ouverts.first()
 
 
-def verifier_aucun_dossier_ouvert(beneficiaire, prestation) -> None:
+def verifier_aucun_dossier_ouvert(beneficiaire, prestation, *, par=None) -> None:
+    """Refuse a second open dossier; name the open one only to whom may see it."""
     ouvert = autre_dossier_ouvert(beneficiaire, prestation)
-    if ouvert is not None:
-        raise ValidationError(
-            {
-                "prestation": [
-                    f"{beneficiaire} a déjà un dossier ouvert pour « {prestation} » "
-                    f"(dossier n° {ouvert.pk}, « {ouvert.get_statut_display()} »)."
-                ]
-            }
-        )
+    if ouvert is None:
+        return
+    if par is None or peut_voir_dossier(par, ouvert):
+        precision = f"(dossier n° {ouvert.pk}, « {ouvert.get_statut_display()} »)"
+    else:
+        precision = "dans une autre équipe"
+    raise ValidationError(
+        {
+            "prestation": [
+                f"{beneficiaire} a déjà un dossier ouvert pour « {prestation} » {precision}."
+            ]
+        }
+    )
 
 
 @transaction.atomic
@@ -39,7 +44,7 @@ def creer_dossier(
         voit_toutes_les_equipes(par) or equipe.pk in equipes_de(par),
         "Vous ne pouvez créer un dossier que pour l'une de vos équipes.",
     )
-    verifier_aucun_dossier_ouvert(beneficiaire, prestation)
+    verifier_aucun_dossier_ouvert(beneficiaire, prestation, par=par)
     dossier = Dossier(
         beneficiaire=beneficiaire,
         prestation=prestation,
@@ -54,6 +59,6 @@ def creer_dossier(
         with transaction.atomic():
             dossier.save()
     except IntegrityError:  # a concurrent creation won the race
-        verifier_aucun_dossier_ouvert(beneficiaire, prestation)
+        verifier_aucun_dossier_ouvert(beneficiaire, prestation, par=par)
         raise
     return dossier

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,26 +9,16 @@ from django.utils import timezone
 
 from config.erreurs import ajouter_erreurs
 from dossiers import extensions
-from dossiers.droits import dossiers_visibles, equipes_de, voit_toutes_les_equipes
+from dossiers.droits import (
+    beneficiaires_visibles,
+    dossiers_visibles,
+    equipes_visibles,
+    referents_visibles,
+)
 from dossiers.forms import BeneficiaireForm, DossierForm, FiltreDossiersForm
-from dossiers.models import Equipe
 from dossiers.services import creer_dossier
 
 PAR_PAGE = 25
-
-
-def _equipes(user):
-    equipes = Equipe.objects.all()
-    return equipes if voit_toutes_les_equipes(user) else equipes.filter(pk__in=equipes_de(user))
-
-
-def _referents(user):
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, equipes__in=_equipes(user))
-        .distinct()
-        .order_by("last_name", "username")
-    )
 
 
 def liste(request):
@@ -37,7 +26,9 @@ def liste(request):
         "beneficiaire", "prestation", "referent", "equipe", "phase_courante", "financeur"
     )
     filtres = FiltreDossiersForm(
-        request.GET or None, referents=_referents(request.user), equipes=_equipes(request.user)
+        request.GET or None,
+        referents=referents_visibles(request.user),
+        equipes=equipes_visibles(request.user),
     )
     if filtres.is_valid():
         donnees = filtres.cleaned_data
@@ -71,13 +62,17 @@ def nouveau(request):
     donnees = request.POST or None
     form = DossierForm(
         donnees,
-        equipes=_equipes(request.user),
-        referents=_referents(request.user),
+        beneficiaires=beneficiaires_visibles(request.user),
+        equipes=equipes_visibles(request.user),
+        referents=referents_visibles(request.user),
         initial={"referent": request.user.pk},
     )
     # The new-beneficiary part is only checked when no existing beneficiary is chosen.
     nouveau_beneficiaire = donnees is not None and not request.POST.get("beneficiaire")
-    form_beneficiaire = BeneficiaireForm(donnees if nouveau_beneficiaire else None, prefix="b")
+    # Not HTML-required: the browser must let an existing bénéficiaire be chosen instead.
+    form_beneficiaire = BeneficiaireForm(
+        donnees if nouveau_beneficiaire else None, prefix="b", use_required_attribute=False
+    )
     beneficiaire_valide = not nouveau_beneficiaire or form_beneficiaire.is_valid()
     if donnees is not None and form.is_valid() and beneficiaire_valide:
         try:

@@ -3,11 +3,14 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin_site import SansSuppressionAdmin
 from config.erreurs import ajouter_erreurs
-from dossiers.models import Statut
+from dossiers.models import Dossier, Statut
 from evenements import services
+from evenements.champs import champ_de_formulaire, nom_du_champ, valeurs_initiales
 from evenements.models import (
     ActionDeclenchee,
     ChampSupplementaire,
@@ -23,7 +26,9 @@ from evenements.models import (
 class ChampSupplementaireInline(admin.TabularInline):
     model = ChampSupplementaire
     extra = 0
-    fields = ["ordre", "libelle", "code", "nature", "obligatoire", "aide", "choix"]
+    can_delete = False  # past events keep values under the field's code
+    verbose_name = "champ"  # Django says "Ajouter un objet champ supplémentaire"
+    fields = ["ordre", "libelle", "code", "nature", "obligatoire", "aide", "choix", "actif"]
     prepopulated_fields = {"code": ["libelle"]}
 
 
@@ -61,7 +66,7 @@ class TypeEvenementForm(forms.ModelForm):
 
 
 @admin.register(TypeEvenement)
-class TypeEvenementAdmin(admin.ModelAdmin):
+class TypeEvenementAdmin(SansSuppressionAdmin):
     form = TypeEvenementForm
     list_display = [
         "libelle",
@@ -87,14 +92,8 @@ class TypeEvenementAdmin(admin.ModelAdmin):
         ("Saisie", {"fields": ["motif", "liste_motifs", "commentaire_obligatoire"]}),
     ]
 
-    def has_delete_permission(self, request, obj=None):
-        # A type in use is deactivated, never deleted.
-        return super().has_delete_permission(request, obj) and (
-            obj is None or not obj.evenements.exists()
-        )
 
-
-class MotifAdmin(admin.ModelAdmin):
+class MotifAdmin(SansSuppressionAdmin):
     liste: str
     list_display = ["libelle", "code", "ordre", "actif"]
     list_editable = ["ordre", "actif"]
@@ -110,12 +109,6 @@ class MotifAdmin(admin.ModelAdmin):
         obj.liste = self.liste
         super().save_model(request, obj, form, change)
 
-    def has_delete_permission(self, request, obj=None):
-        # A value in use is deactivated, never deleted.
-        return super().has_delete_permission(request, obj) and (
-            obj is None or not Evenement.objects.filter(motif=obj).exists()
-        )
-
 
 @admin.register(MotifAbandon)
 class MotifAbandonAdmin(MotifAdmin):
@@ -130,6 +123,23 @@ class MotifRuptureAdmin(MotifAdmin):
 @admin.register(TypeSortiePositive)
 class TypeSortiePositiveAdmin(MotifAdmin):
     liste = Motif.Liste.SORTIE_POSITIVE
+
+
+def _type_choisi(donnees, evenement) -> TypeEvenement | None:
+    valeur = donnees.get("type_evenement") if donnees else None
+    if valeur:
+        try:
+            return TypeEvenement.objects.prefetch_related("champs").get(pk=int(valeur))
+        except (TypeEvenement.DoesNotExist, ValueError, TypeError):
+            return None
+    return evenement.type_evenement if evenement is not None and evenement.pk else None
+
+
+def _dossier_choisi(donnees) -> Dossier | None:
+    try:
+        return Dossier.objects.select_related("prestation").get(pk=int(donnees.get("dossier")))
+    except (Dossier.DoesNotExist, ValueError, TypeError):
+        return None
 
 
 class EvenementAdminForm(forms.ModelForm):
@@ -148,9 +158,30 @@ class EvenementAdminForm(forms.ModelForm):
         model = Evenement
         fields = ["dossier", "type_evenement", "date", "commentaire", "motif"]
 
+    champs_du_type: list = []  # the chosen type's extra fields, set by EvenementAdmin.get_form
+
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        if self.instance.pk and not self.is_bound:
+            self.initial.update(valeurs_initiales(self.champs_du_type, self.instance.valeurs))
+        if "motif" in self.fields:
+            self.fields["motif"].choices = self._motifs_proposes()
+
+    def _motifs_proposes(self) -> list:
+        """Active motifs grouped by list (only the chosen type's list once it is known),
+        plus the event's current one."""
+        type_choisi = _type_choisi(self.data if self.is_bound else {}, self.instance)
+        actuel = self.instance.motif_id
+        motifs = Motif.objects.filter(Q(actif=True) | Q(pk=actuel)).order_by(
+            "liste", "ordre", "libelle"
+        )
+        if type_choisi is not None and type_choisi.liste_motifs:
+            motifs = motifs.filter(liste=type_choisi.liste_motifs)
+        groupes: dict[str, list] = {}
+        for motif in motifs:
+            groupes.setdefault(motif.get_liste_display(), []).append((motif.pk, motif.libelle))
+        return [("", "---------"), *groupes.items()]
 
     def clean(self):
         donnees = super().clean()
@@ -161,7 +192,8 @@ class EvenementAdminForm(forms.ModelForm):
             "date": donnees["date"],
             "commentaire": donnees.get("commentaire", ""),
             "motif": donnees.get("motif"),
-            "valeurs": dict(self.instance.valeurs or {}),
+            "valeurs": {c.code: donnees.get(nom_du_champ(c)) for c in self.champs_du_type}
+            or dict(self.instance.valeurs or {}),
         }
         try:
             if self.instance.pk is None:
@@ -196,6 +228,20 @@ class EvenementAdmin(SimpleHistoryAdmin):
     date_hierarchy = "date"
 
     def get_form(self, request, obj=None, **kwargs):
+        # The chosen type's extra fields (e.g. the new phase of a phase change) are real
+        # form fields, so the service's refusals about them show next to them.
+        donnees = request.POST if request.method == "POST" else request.GET
+        type_choisi = _type_choisi(donnees, obj)
+        dossier = obj.dossier if obj is not None else _dossier_choisi(donnees)
+        prestation = dossier.prestation if dossier is not None else None
+        actuelles = obj.valeurs if obj is not None else {}
+        champs = type_choisi.champs_saisis(actuelles) if type_choisi is not None else []
+        attributs = {
+            nom_du_champ(c): champ_de_formulaire(c, prestation, actuelles.get(c.code))
+            for c in champs
+        }
+        attributs["champs_du_type"] = champs
+        kwargs["form"] = type("EvenementAdminFormDuType", (self.form,), attributs)
         form = super().get_form(request, obj, **kwargs)
 
         class AvecRequete(form):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from dossiers.models import Financeur, Phase, Prestation
 from evenements.models import ChampSupplementaire
@@ -22,7 +23,11 @@ def nom_du_champ(champ: ChampSupplementaire) -> str:
     return f"champ_{champ.code}"
 
 
-def champ_de_formulaire(champ: ChampSupplementaire, prestation: Prestation) -> forms.Field:
+def champ_de_formulaire(
+    champ: ChampSupplementaire, prestation: Prestation, actuelle: Any = None
+) -> forms.Field:
+    """`actuelle`: the stored value when editing; kept on offer even if since deactivated."""
+    garder = Q(pk=actuelle) if isinstance(actuelle, int) else Q(pk__in=[])
     commun = {"label": champ.libelle, "required": champ.obligatoire, "help_text": champ.aide}
     match champ.nature:
         case Nature.TEXTE:
@@ -40,11 +45,15 @@ def champ_de_formulaire(champ: ChampSupplementaire, prestation: Prestation) -> f
             return forms.ChoiceField(choices=choix, **commun)
         case Nature.PHASE:
             return forms.ModelChoiceField(
-                queryset=Phase.objects.filter(prestation=prestation), empty_label="—", **commun
+                queryset=Phase.objects.filter(Q(actif=True) | garder, prestation=prestation),
+                empty_label="—",
+                **commun,
             )
         case Nature.FINANCEUR:
             return forms.ModelChoiceField(
-                queryset=Financeur.objects.filter(actif=True), empty_label="—", **commun
+                queryset=Financeur.objects.filter(Q(actif=True) | garder),
+                empty_label="—",
+                **commun,
             )
     raise ValueError(champ.nature)
 
@@ -76,16 +85,22 @@ def _depuis_json(champ: ChampSupplementaire, valeur: Any) -> Any:
 
 
 def valider_valeurs(
-    champs: list[ChampSupplementaire], valeurs: dict[str, Any], prestation: Prestation
+    champs: list[ChampSupplementaire],
+    valeurs: dict[str, Any],
+    prestation: Prestation,
+    actuelles: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Clean the values of `champs`; errors are keyed by form field name."""
+    """Clean the values of `champs`; errors are keyed by form field name.
+
+    `actuelles`: the values stored before an edit (a deactivated phase may stay chosen)."""
     propres, erreurs = {}, {}
+    actuelles = actuelles or {}
     for champ in champs:
         brute = valeurs.get(champ.code)
         if isinstance(brute, bool):
             brute = "oui" if brute else "non"
         try:
-            valeur = champ_de_formulaire(champ, prestation).clean(brute)
+            valeur = champ_de_formulaire(champ, prestation, actuelles.get(champ.code)).clean(brute)
         except ValidationError as exc:
             erreurs[nom_du_champ(champ)] = exc.messages
             continue

@@ -54,6 +54,7 @@ class EvenementForm(forms.Form):
             )
             self.fields["version"] = forms.DateTimeField(widget=forms.HiddenInput, required=False)
         self.champs_du_type = []
+        self.champs_saisis = []
         self.type_choisi = self._type_choisi()
         if self.type_choisi is not None:
             self._ajouter_champs_du_type(self.type_choisi)
@@ -82,16 +83,18 @@ class EvenementForm(forms.Form):
                 empty_label="— choisir —",
                 error_messages={"required": f"{type_evenement.libelle_motif} obligatoire."},
             )
-        for champ in type_evenement.champs.all():
-            self.fields[nom_du_champ(champ)] = champ_de_formulaire(champ, self.dossier.prestation)
-        self.champs_du_type = [self[nom_du_champ(c)] for c in type_evenement.champs.all()]
+        actuelles = self.evenement.valeurs if self.evenement is not None else {}
+        self.champs_saisis = type_evenement.champs_saisis(actuelles)
+        for champ in self.champs_saisis:
+            self.fields[nom_du_champ(champ)] = champ_de_formulaire(
+                champ, self.dossier.prestation, actuelles.get(champ.code)
+            )
+        self.champs_du_type = [self[nom_du_champ(c)] for c in self.champs_saisis]
 
     def valeurs(self) -> dict:
         if self.type_choisi is None:
             return {}
-        return {
-            c.code: self.cleaned_data.get(nom_du_champ(c)) for c in self.type_choisi.champs.all()
-        }
+        return {c.code: self.cleaned_data.get(nom_du_champ(c)) for c in self.champs_saisis}
 
     def parametres_du_service(self) -> dict:
         return {

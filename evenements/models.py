@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -114,6 +115,13 @@ class TypeEvenement(models.Model):
         phase = ChampSupplementaire.Nature.PHASE
         return next((c for c in self.champs.all() if c.nature == phase), None)
 
+    def champs_saisis(self, valeurs: dict | None = None) -> list["ChampSupplementaire"]:
+        """The fields asked on input: the active ones, plus those `valeurs` already fills
+        (editing an event keeps a since-deactivated field)."""
+        valeurs = valeurs or {}
+        return [c for c in self.champs.all() if c.actif or c.code in valeurs]
+
+    @admin.display(description="statuts autorisés")
     def statuts_autorises_libelles(self) -> str:
         return ", ".join(Statut(s).label for s in self.statuts_autorises)
 
@@ -138,6 +146,11 @@ class ChampSupplementaire(models.Model):
     aide = models.CharField("aide", max_length=250, blank=True)
     choix = models.TextField("choix possibles", blank=True, help_text="Un choix par ligne.")
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    actif = models.BooleanField(
+        "actif",
+        default=True,
+        help_text="Un champ désactivé n'est plus demandé ; les valeurs déjà saisies restent.",
+    )
 
     class Meta:
         verbose_name = "champ supplémentaire"

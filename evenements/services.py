@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from dossiers.droits import exiger
+from dossiers.droits import exiger, peut_voir_dossier
 from dossiers.models import Dossier
 from dossiers.services import autre_dossier_ouvert
 from evenements import droits, pipeline
@@ -46,10 +46,12 @@ def recalculer_dossier(
     *,
     en_cours: Evenement | None = None,
     aujourd_hui: datetime.date | None = None,
+    par=None,
 ) -> Dossier:
     """Replay the locked dossier's history and store its derived state.
 
     `en_cours` is the event being written: a refusal that names it is reported on its date.
+    `par` is who acts: a refusal names another dossier only if they may see it.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     try:
@@ -61,8 +63,13 @@ def recalculer_dossier(
     if dossier.est_ouvert:
         autre = autre_dossier_ouvert(dossier.beneficiaire_id, dossier.prestation_id, sauf=dossier)
         if autre is not None:
+            lequel = (
+                f"le dossier n° {autre.pk}"
+                if par is None or peut_voir_dossier(par, autre)
+                else "un dossier d'une autre équipe"
+            )
             raise ValidationError(
-                f"Le dossier serait de nouveau ouvert alors que le dossier n° {autre.pk} "
+                f"Le dossier serait de nouveau ouvert alors que {lequel} "
                 "du même bénéficiaire pour la même prestation est déjà ouvert."
             )
     dossier.save(
@@ -80,6 +87,7 @@ def _valider_saisie(
     motif: Motif | None,
     valeurs: dict[str, Any],
     motif_actuel: Motif | None = None,
+    valeurs_actuelles: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     erreurs: dict[str, list[str]] = {}
     offerts = types_disponibles(dossier).filter(pk=type_evenement.pk)
@@ -106,7 +114,10 @@ def _valider_saisie(
         erreurs["motif"] = ["Ce motif n'est pas proposé pour ce type d'événement."]
     try:
         valeurs = valider_valeurs(
-            list(type_evenement.champs.all()), valeurs or {}, dossier.prestation
+            type_evenement.champs_saisis(valeurs_actuelles),
+            valeurs or {},
+            dossier.prestation,
+            valeurs_actuelles,
         )
     except ValidationError as exc:
         for champ, messages in exc.message_dict.items():
@@ -161,7 +172,7 @@ def enregistrer_evenement(
         auteur=auteur,
     )
     _enregistrer_revision(evenement, auteur, "Création")
-    recalculer_dossier(dossier, en_cours=evenement)
+    recalculer_dossier(dossier, en_cours=evenement, par=auteur)
     pipeline.planifier(evenement)
     return evenement
 
@@ -209,6 +220,7 @@ def modifier_evenement(
         motif=motif,
         valeurs=valeurs or {},
         motif_actuel=evenement.motif,
+        valeurs_actuelles=evenement.valeurs,
     )
     if date != evenement.date:
         evenement.rang = _rang_suivant(dossier, date)
@@ -220,7 +232,7 @@ def modifier_evenement(
     evenement.modifie_le = timezone.now()
     evenement.modifie_par = par
     _enregistrer_revision(evenement, par, raison.strip())
-    recalculer_dossier(dossier, en_cours=evenement)
+    recalculer_dossier(dossier, en_cours=evenement, par=par)
     pipeline.corriger(evenement, supprime=False)
     return evenement
 
@@ -236,7 +248,7 @@ def supprimer_evenement(*, evenement: Evenement, par, raison: str) -> Evenement:
     evenement.supprime_par = par
     evenement.raison_suppression = raison.strip()
     _enregistrer_revision(evenement, par, f"Suppression : {raison.strip()}")
-    recalculer_dossier(dossier)
+    recalculer_dossier(dossier, par=par)
     pipeline.corriger(evenement, supprime=True)
     return evenement
 
@@ -259,7 +271,7 @@ def deplacer_evenement(*, evenement: Evenement, par, sens: str) -> Evenement:
     evenement.modifie_par = par
     _enregistrer_revision(voisin, par, raison)
     _enregistrer_revision(evenement, par, raison)
-    recalculer_dossier(dossier, en_cours=evenement)
+    recalculer_dossier(dossier, en_cours=evenement, par=par)
     return evenement
 
 

@@ -103,6 +103,7 @@ class ModeleNotificationInline(admin.StackedInline):
     form = ModeleNotificationForm
     fk_name = "type_evenement"
     extra = 0
+    can_delete = False  # sent messages name it: deactivate instead
     readonly_fields = ["apercu"]
     verbose_name = "notification déclenchée"
     verbose_name_plural = "notifications déclenchées (actions automatiques)"

@@ -65,9 +65,11 @@ def test_motif_utilise_ne_peut_etre_supprime(client, administrateur, dossier, ty
     url = reverse("admin:evenements_motifabandon_delete", args=[motif_abandon.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert Motif.objects.filter(pk=motif_abandon.pk).exists()
+    # Unused ones are not deleted either: reference data is deactivated (see test_referentiel).
     libre = Motif.objects.get(liste="abandon", code="autre")
     url = reverse("admin:evenements_motifabandon_delete", args=[libre.pk])
-    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Motif.objects.filter(pk=libre.pk).exists()
 
 
 def test_admin_type_evenement_avec_champs(client, administrateur):
