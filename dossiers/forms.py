@@ -5,7 +5,13 @@ from dossiers.models import Beneficiaire, Equipe, Financeur, Prestation, Statut
 
 
 class FiltreDossiersForm(forms.Form):
-    q = forms.CharField(label="Rechercher (nom)", required=False)
+    q = forms.CharField(
+        label="Rechercher",
+        required=False,
+        max_length=200,
+        help_text="Nom, prénom, e-mail ou identifiant externe ; sans tenir compte des accents "
+        "ni des majuscules.",
+    )
     statut = forms.ChoiceField(
         label="Statut", choices=[("", "Tous")] + Statut.choices, required=False
     )

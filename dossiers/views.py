@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from dossiers import extensions
 from dossiers.droits import dossiers_visibles, equipes_de, voit_toutes_les_equipes
 from dossiers.forms import BeneficiaireForm, DossierForm, FiltreDossiersForm
 from dossiers.models import Equipe
+from dossiers.recherche import normaliser
 from dossiers.services import creer_dossier
 
 PAR_PAGE = 25
@@ -42,10 +42,8 @@ def liste(request):
     if filtres.is_valid():
         donnees = filtres.cleaned_data
         if donnees["q"]:
-            for mot in donnees["q"].split():
-                dossiers = dossiers.filter(
-                    Q(beneficiaire__nom__icontains=mot) | Q(beneficiaire__prenom__icontains=mot)
-                )
+            for mot in normaliser(donnees["q"]).split():
+                dossiers = dossiers.filter(beneficiaire__recherche__contains=mot)
         for champ in ("statut", "prestation", "referent", "equipe"):
             if donnees[champ]:
                 dossiers = dossiers.filter(**{champ: donnees[champ]})

@@ -114,6 +114,12 @@ class TypeEvenement(models.Model):
         phase = ChampSupplementaire.Nature.PHASE
         return next((c for c in self.champs.all() if c.nature == phase), None)
 
+    @property
+    def champ_financeur(self) -> "ChampSupplementaire | None":
+        """The first 'financeur' field: the dossier's financeur from the event's date."""
+        financeur = ChampSupplementaire.Nature.FINANCEUR
+        return next((c for c in self.champs.all() if c.nature == financeur), None)
+
     def statuts_autorises_libelles(self) -> str:
         return ", ".join(Statut(s).label for s in self.statuts_autorises)
 
