@@ -112,7 +112,7 @@ def nouveau(request, dossier_pk):
             "onglet": "evenements",
             "form": form,
             "aucun_type_possible": _aucun_type_possible(dossier),
-            "apercu": apercu_du_type(form.type_choisi, dossier),
+            "apercu": apercu_du_type(form.type_choisi, dossier, form.date_choisie()),
         },
     )
 
@@ -178,7 +178,7 @@ def modifier(request, pk):
             "onglet": "evenements",
             "form": form,
             "evenement": evenement,
-            "apercu": apercu_du_type(form.type_choisi, dossier),
+            "apercu": apercu_du_type(form.type_choisi, dossier, form.date_choisie()),
         },
     )
 
