@@ -6,6 +6,7 @@ E-mail goes through Django's backend (EMAIL_URL). SMS goes through SMS_BACKEND:
   memoire            kept in `boite_sms` (tests)
   brevo://CLE@api.brevo.com?expediteur=Parcours
                      Brevo's transactional SMS HTTP API (POST /v3/transactionalSMS/sms)
+In-app alerts are rows in our own database: the address is the user's login.
 """
 
 import json
@@ -143,5 +144,34 @@ def canal_sms():
     raise ValueError(f"SMS_BACKEND inconnu : {url}")
 
 
+# --- in-app alert ---
+
+
+class CanalAlerte:
+    def envoyer(self, message: Message) -> str:
+        from django.contrib.auth import get_user_model
+
+        from notifications.models import Alerte, Envoi
+
+        envoi = Envoi.objects.get(cle=message.cle)
+        utilisateur = get_user_model().objects.filter(username=message.adresse).first()
+        if utilisateur is None or not utilisateur.is_active:
+            raise ErreurDefinitive(f"Utilisateur inconnu ou désactivé : {message.adresse}")
+        alerte, _ = Alerte.objects.get_or_create(  # idempotent: one alert per Envoi
+            envoi=envoi,
+            defaults={
+                "utilisateur": utilisateur,
+                "dossier_id": envoi.dossier_id,
+                "titre": message.sujet or "Alerte",
+                "message": message.corps,
+            },
+        )
+        return f"alerte-{alerte.pk}"
+
+
 def canal(nom: str):
-    return CanalEmail() if nom == "email" else canal_sms()
+    if nom == "email":
+        return CanalEmail()
+    if nom == "alerte":
+        return CanalAlerte()
+    return canal_sms()
