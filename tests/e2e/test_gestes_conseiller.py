@@ -66,3 +66,38 @@ def test_basculer_l_ordre_garde_les_supprimes(page, connecter, alice, rose, doss
     page.get_by_role("button", name="Afficher les plus anciens d'abord").click()
     expect(lignes.nth(0)).to_contain_text("Premier")
     expect(lignes).to_have_count(3)
+
+
+def test_compteur_d_alertes_non_lues(page, connecter, alice, bob, dossier, types, motif_rupture):
+    from django.db import transaction
+
+    aujourd_hui = timezone.localdate()
+    with transaction.atomic():
+        enregistrer_evenement(
+            dossier=dossier,
+            type_evenement=types["entree"],
+            auteur=alice,
+            date=aujourd_hui - datetime.timedelta(days=20),
+        )
+    with transaction.atomic():  # the live server's database: actions run after commit
+        enregistrer_evenement(
+            dossier=dossier,
+            type_evenement=types["rupture"],
+            auteur=alice,
+            motif=motif_rupture,
+            commentaire="Arrêt décidé par le financeur",
+        )
+    connecter("bob")
+    compteur = page.locator("#alertes-non-lues")
+    expect(compteur).to_have_text("1")
+    page.get_by_role("link", name="Alertes").click()
+    ligne = page.locator("#alertes tbody tr")
+    expect(ligne).to_contain_text("Rupture sur le dossier de")
+    expect(ligne).to_contain_text("pensez au suivi")
+    ligne.get_by_role("button", name="Ouvrir le dossier").click()
+    expect(page.locator("#statut-dossier")).to_have_text("Rupture")
+    expect(compteur).to_have_count(0)  # read: no badge any more
+    page.get_by_role("link", name="Alertes").click()
+    expect(page.get_by_text("Aucune alerte non lue.")).to_be_visible()
+    page.get_by_role("link", name="Afficher aussi les alertes lues").click()
+    expect(page.locator("#alertes tbody tr")).to_contain_text("lue le")
