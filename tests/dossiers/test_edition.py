@@ -275,3 +275,26 @@ def test_nouveau_financeur_planifie_attend_sa_date(
 
     appliquer_evenements_echus(aujourd_hui + jours(5))
     assert Dossier.objects.get(pk=dossier.pk).financeur == region
+
+
+def test_admin_financeur_initial_rejoue_et_recherche_sans_accents(client, administrateur, dossier):
+    nouveau = FinanceurFactory(raison_sociale="Département")
+    client.force_login(administrateur)
+    reponse = client.post(
+        reverse("admin:dossiers_dossier_change", args=[dossier.pk]),
+        {
+            "financeur_initial": nouveau.pk,
+            "referent": dossier.referent_id,
+            "equipe": dossier.equipe_id,
+            "heures_prevues": "120",
+        },
+    )
+    assert reponse.status_code == 302, reponse.content.decode()[:2000]
+    d = Dossier.objects.get(pk=dossier.pk)
+    assert (d.financeur, d.version) == (nouveau, 2)
+
+    b = dossier.beneficiaire
+    b.prenom = "Amélie"
+    b.save()
+    page = client.get(reverse("admin:dossiers_beneficiaire_changelist"), {"q": "AMELIE"})
+    assert list(page.context["cl"].result_list) == [b]
