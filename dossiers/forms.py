@@ -11,6 +11,7 @@ class FiltreDossiersForm(forms.Form):
         max_length=200,
         help_text="Nom, prénom, e-mail ou identifiant externe ; sans tenir compte des accents "
         "ni des majuscules.",
+        widget=forms.TextInput(attrs={"placeholder": "nom, e-mail, identifiant…"}),
     )
     statut = forms.ChoiceField(
         label="Statut", choices=[("", "Tous")] + Statut.choices, required=False
