@@ -89,7 +89,8 @@ class DossierForm(forms.Form):
 class BeneficiaireEditionForm(forms.ModelForm):
     """A bénéficiaire's details; the reason is optional (kept in the history if given)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Missing or tampered: the service answers with the conflict message.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     raison = forms.CharField(
         label="Raison de la modification",
         required=False,
@@ -119,7 +120,8 @@ class DossierEditionForm(forms.Form):
         label="Heures prévues", required=False, min_value=0, max_digits=7, decimal_places=2
     )
     equipe = forms.ModelChoiceField(label="Équipe", queryset=Equipe.objects.none())
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Missing or tampered: the service answers with the conflict message.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     raison = forms.CharField(
         label="Raison de la modification",
         max_length=100,

@@ -298,3 +298,18 @@ def test_admin_financeur_initial_rejoue_et_recherche_sans_accents(client, admini
     b.save()
     page = client.get(reverse("admin:dossiers_beneficiaire_changelist"), {"q": "AMELIE"})
     assert list(page.context["cl"].result_list) == [b]
+
+
+@pytest.mark.parametrize("version", [None, "1x", "99"])
+def test_version_absente_ou_trafiquee_donne_un_message(client, alice, dossier, version):
+    b = dossier.beneficiaire
+    donnees = donnees_beneficiaire(b, nom="Changé")
+    donnees.pop("version")
+    if version is not None:
+        donnees["version"] = version
+    client.force_login(alice)
+    reponse = client.post(reverse("dossiers:modifier_beneficiaire", args=[dossier.pk]), donnees)
+    texte = reponse.content.decode()
+    assert reponse.status_code == 200
+    assert "a été modifié par" in texte or "rechargez la page" in texte
+    assert Beneficiaire.objects.get(pk=b.pk).nom == b.nom
