@@ -67,6 +67,8 @@ class ModeleNotificationForm(forms.ModelForm):
                     self.add_error("adresse_fixe", "Adresse e-mail invalide.")
         if donnees.get("canal") == ModeleNotification.Canal.EMAIL and not donnees.get("sujet"):
             self.add_error("sujet", "Un e-mail a besoin d'un sujet.")
+        if donnees.get("canal") == ModeleNotification.Canal.ALERTE and not donnees.get("sujet"):
+            self.add_error("sujet", "Une alerte a besoin d'un sujet : c'est son titre.")
         return donnees
 
 

@@ -226,3 +226,27 @@ def test_utilisateur_desactive_pas_d_alerte(rupture, dossier, bob):
     bob.save()
     rupture(dossier)
     assert not Alerte.objects.filter(utilisateur=bob).exists()
+
+
+def test_formulaire_d_administration_d_une_alerte(types):
+    from notifications.admin import ModeleNotificationForm
+
+    donnees = {
+        "destinataire": "beneficiaire",
+        "canal": "alerte",
+        "corps": "Bonjour",
+        "actif": "on",
+        "delai_tolere_jours": 0,
+        "ordre": 0,
+    }
+    form = ModeleNotificationForm(
+        donnees, instance=ModeleNotification(type_evenement=types["entree"])
+    )
+    assert not form.is_valid()
+    assert "ne s'adresse qu'au référent ou à l'équipe" in form.errors["canal"][0]
+    assert form.errors["sujet"] == ["Une alerte a besoin d'un sujet : c'est son titre."]
+    donnees.update(destinataire="equipe", sujet="Entrée de {{ beneficiaire.prenom }}")
+    form = ModeleNotificationForm(
+        donnees, instance=ModeleNotification(type_evenement=types["entree"])
+    )
+    assert form.is_valid(), form.errors
