@@ -2,6 +2,7 @@
 why, before → after), read from django-simple-history."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
@@ -51,6 +52,8 @@ def _texte(champ: str, valeur, references: dict) -> str:
         return (objet.get_full_name() or objet.username) if champ == "referent_id" else str(objet)
     if isinstance(valeur, bool):
         return "oui" if valeur else "non"
+    if isinstance(valeur, Decimal):
+        return f"{valeur.normalize():f}".replace(".", ",")
     if hasattr(valeur, "strftime"):
         return valeur.strftime("%d/%m/%Y")
     if champ == "civilite":

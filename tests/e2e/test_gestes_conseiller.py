@@ -101,3 +101,23 @@ def test_compteur_d_alertes_non_lues(page, connecter, alice, bob, dossier, types
     expect(page.get_by_text("Aucune alerte non lue.")).to_be_visible()
     page.get_by_role("link", name="Afficher aussi les alertes lues").click()
     expect(page.locator("#alertes tbody tr")).to_contain_text("lue le")
+
+
+def test_modifier_le_dossier_puis_l_historique(page, connecter, rose, bob, dossier):
+    connecter("rose")
+    page.goto(f"/dossiers/{dossier.pk}/")
+    page.get_by_role("link", name="Modifier le dossier").click()
+    page.get_by_label("Référent").select_option(label=bob.get_full_name())
+    page.get_by_label("Heures prévues").fill("90")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Indiquez la raison de la modification.")).to_be_visible()
+    expect(page.get_by_label("Heures prévues")).to_have_value("90")  # nothing typed is lost
+    page.get_by_label("Raison de la modification").fill("Changement de portefeuille")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Dossier modifié.")).to_be_visible()
+    expect(page.locator(".entete")).to_contain_text(bob.get_full_name())
+    page.get_by_role("link", name="Historique").click()
+    modification = page.locator("#modifications tbody tr").first
+    expect(modification).to_contain_text("Changement de portefeuille")
+    expect(modification).to_contain_text(f"Référent : {dossier.referent.get_full_name()}")
+    expect(modification).to_contain_text("Heures prévues : — → 90")
