@@ -1,11 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from config.admin_site import SansSuppressionAdmin
 from config.erreurs import ajouter_erreurs
+from dossiers import extensions
 from dossiers.forms import UtilisateurChoiceField
 from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
+from dossiers.recherche import normaliser
 from dossiers.services import creer_dossier, verifier_aucun_dossier_ouvert
 
 
@@ -44,7 +47,15 @@ class PrestationAdmin(SansSuppressionAdmin):
 @admin.register(Beneficiaire)
 class BeneficiaireAdmin(SansSuppressionAdmin):
     list_display = ["nom", "prenom", "email", "mobile", "identifiant_externe"]
-    search_fields = ["nom", "prenom", "email", "identifiant_externe"]
+    search_fields = ["recherche"]  # normalised: accents and case do not matter
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, normaliser(search_term))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1  # an edit open in the app now gets the conflict message
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Dossier)
@@ -66,7 +77,14 @@ class DossierAdmin(admin.ModelAdmin):
     search_fields = ["beneficiaire__nom", "beneficiaire__prenom"]
     list_select_related = ["beneficiaire", "prestation", "phase_courante", "referent", "equipe"]
     autocomplete_fields = ["beneficiaire"]
-    readonly_fields = ["statut", "phase_courante", "date_entree", "date_sortie", "cree_le"]
+    readonly_fields = [
+        "statut",
+        "financeur",
+        "phase_courante",
+        "date_entree",
+        "date_sortie",
+        "cree_le",
+    ]
 
     @admin.display(description="référent", ordering="referent__last_name")
     def nom_du_referent(self, dossier):
@@ -84,14 +102,18 @@ class DossierAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            with transaction.atomic():
+                obj.version += 1
+                super().save_model(request, obj, form, change)
+                if "financeur_initial" in form.changed_data:
+                    extensions.recalculer(Dossier.objects.select_for_update().get(pk=obj.pk))
             return
         dossier = creer_dossier(
             beneficiaire=obj.beneficiaire,
             prestation=obj.prestation,
             equipe=obj.equipe,
             referent=obj.referent,
-            financeur=obj.financeur,
+            financeur=obj.financeur_initial,
             heures_prevues=obj.heures_prevues,
             par=request.user,
         )

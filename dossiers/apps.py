@@ -13,6 +13,7 @@ class DossiersConfig(AppConfig):
         from dossiers.extensions import Onglet, enregistrer_onglet
 
         enregistrer_onglet(Onglet("resume", "Résumé", "dossiers:resume", ordre=0))
+        enregistrer_onglet(Onglet("historique", "Historique", "dossiers:historique", ordre=95))
 
         def annoncer_deconnexion(sender, request, user, **kwargs):
             messages.info(request, "Vous êtes déconnecté.")

@@ -40,14 +40,19 @@ def beneficiaires_visibles(user: AbstractBaseUser) -> QuerySet[Beneficiaire]:
     return beneficiaires.filter(pk__in=dossiers_visibles(user).values("beneficiaire_id"))
 
 
-def referents_visibles(user: AbstractBaseUser):
-    """Selector: the active members of the user's teams (référent choices and filters)."""
+def membres_actifs(equipes: QuerySet[Equipe]):
+    """The active members of these teams, by name (référent choices)."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, equipes__in=equipes_visibles(user))
+        .objects.filter(is_active=True, equipes__in=equipes)
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def referents_visibles(user: AbstractBaseUser):
+    """Selector: the active members of the user's teams (référent choices and filters)."""
+    return membres_actifs(equipes_visibles(user))
 
 
 def peut_voir_dossier(user, dossier: Dossier) -> bool:

@@ -30,6 +30,7 @@ class SectionResume:
 _onglets: dict[str, Onglet] = {}
 _sections: dict[str, SectionResume] = {}
 _annotations: dict[str, Callable] = {}
+_recalculs: list[Callable] = []
 
 
 def enregistrer_onglet(onglet: Onglet) -> None:
@@ -43,6 +44,17 @@ def enregistrer_section(section: SectionResume) -> None:
 def enregistrer_annotation(nom: str, expression: Callable) -> None:
     """`expression()` returns a query expression annotated on the dossier of every page."""
     _annotations[nom] = expression
+
+
+def enregistrer_recalcul(fonction: Callable) -> None:
+    """`fonction(dossier)` rewrites the derived state of a locked dossier (the replay)."""
+    if fonction not in _recalculs:
+        _recalculs.append(fonction)
+
+
+def recalculer(dossier) -> None:
+    for fonction in _recalculs:
+        fonction(dossier)
 
 
 def onglets(user) -> list[Onglet]:

@@ -6,6 +6,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from dossiers.recherche import texte_de_recherche
 
 
 class Equipe(models.Model):
@@ -59,6 +62,15 @@ class Beneficiaire(models.Model):
     )
     consentement_email = models.BooleanField("accepte les e-mails", default=True)
     consentement_sms = models.BooleanField("accepte les SMS", default=False)
+    # Derived from the fields above (see dossiers.recherche); rewritten on every save.
+    recherche = models.TextField("texte de recherche", blank=True, editable=False)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    history = HistoricalRecords(
+        verbose_name="révision de bénéficiaire",
+        excluded_fields=["recherche"],
+        cascade_delete_history=False,
+    )
 
     class Meta:
         verbose_name = "bénéficiaire"
@@ -67,6 +79,15 @@ class Beneficiaire(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nom.upper()} {self.prenom}"
+
+    def save(self, *args, **kwargs):
+        self.recherche = texte_de_recherche(
+            self.nom, self.prenom, self.email, self.identifiant_externe
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "recherche"}
+        super().save(*args, **kwargs)
 
 
 class Prestation(models.Model):
@@ -130,13 +151,15 @@ class Dossier(FSMModelMixin, models.Model):
     prestation = models.ForeignKey(
         Prestation, on_delete=models.PROTECT, related_name="dossiers", verbose_name="prestation"
     )
-    financeur = models.ForeignKey(
+    financeur_initial = models.ForeignKey(
         Financeur,
         on_delete=models.PROTECT,
-        related_name="dossiers",
+        related_name="+",
         null=True,
         blank=True,
-        verbose_name="financeur",
+        verbose_name="financeur initial",
+        help_text="Financeur à l'ouverture du dossier ; un événement « Nouveau financeur » "
+        "le remplace à partir de sa date.",
     )
     referent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -151,8 +174,19 @@ class Dossier(FSMModelMixin, models.Model):
         "heures prévues", max_digits=7, decimal_places=2, null=True, blank=True
     )
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     # Derived from the events by replay; never typed in.
+    financeur = models.ForeignKey(
+        Financeur,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        null=True,
+        blank=True,
+        verbose_name="financeur",
+        help_text="Le financeur à ce jour : l'initial, ou celui du dernier événement qui l'a "
+        "changé.",
+    )
     statut = FSMField(
         "statut", default=Statut.A_VENIR, choices=Statut.choices, protected=True, db_index=True
     )
@@ -167,6 +201,21 @@ class Dossier(FSMModelMixin, models.Model):
     date_entree = models.DateField("date d'entrée", null=True, blank=True)
     date_sortie = models.DateField("date de sortie", null=True, blank=True)
     etat_calcule_le = models.DateField("état calculé le", null=True, blank=True, editable=False)
+
+    # Only what a person edits: derived state is traced by the events themselves.
+    history = HistoricalRecords(
+        verbose_name="révision de dossier",
+        excluded_fields=[
+            "financeur",
+            "statut",
+            "phase_courante",
+            "date_entree",
+            "date_sortie",
+            "etat_calcule_le",
+            "cree_le",
+        ],
+        cascade_delete_history=False,
+    )
 
     class Meta:
         verbose_name = "dossier"
@@ -191,6 +240,7 @@ class Dossier(FSMModelMixin, models.Model):
     @transition(field=statut, source="*", target=Statut.A_VENIR)
     def reinitialiser(self) -> None:
         """Start of a replay: the state before any event."""
+        self.financeur_id = self.financeur_initial_id
         self.phase_courante = None
         self.date_entree = None
         self.date_sortie = None

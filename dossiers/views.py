@@ -1,21 +1,32 @@
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from config.erreurs import ajouter_erreurs
-from dossiers import extensions
+from dossiers import extensions, services
 from dossiers.droits import (
     beneficiaires_visibles,
     dossiers_visibles,
     equipes_visibles,
+    membres_actifs,
     referents_visibles,
 )
-from dossiers.forms import BeneficiaireForm, DossierForm, FiltreDossiersForm
+from dossiers.forms import (
+    BeneficiaireEditionForm,
+    BeneficiaireForm,
+    DossierEditionForm,
+    DossierForm,
+    FiltreDossiersForm,
+)
+from dossiers.historique import modifications
+from dossiers.models import Equipe
+from dossiers.recherche import normaliser
 from dossiers.services import creer_dossier
 
 PAR_PAGE = 25
@@ -33,10 +44,8 @@ def liste(request):
     if filtres.is_valid():
         donnees = filtres.cleaned_data
         if donnees["q"]:
-            for mot in donnees["q"].split():
-                dossiers = dossiers.filter(
-                    Q(beneficiaire__nom__icontains=mot) | Q(beneficiaire__prenom__icontains=mot)
-                )
+            for mot in normaliser(donnees["q"]).split():
+                dossiers = dossiers.filter(beneficiaire__recherche__contains=mot)
         for champ in ("statut", "prestation", "referent", "equipe"):
             if donnees[champ]:
                 dossiers = dossiers.filter(**{champ: donnees[champ]})
@@ -107,5 +116,84 @@ def resume(request, pk):
     return render(
         request,
         "dossiers/resume.html",
-        {"dossier": dossier, "onglet": "resume", "sections": sections},
+        {
+            "dossier": dossier,
+            "onglet": "resume",
+            "sections": sections,
+            "peut_modifier_dossier": services.peut_modifier_dossier(request.user, dossier),
+            "peut_modifier_beneficiaire": request.user.has_perm("dossiers.change_beneficiaire"),
+        },
+    )
+
+
+def modifier_beneficiaire(request, pk):
+    dossier = dossier_visible_ou_404(request, pk)
+    beneficiaire = dossier.beneficiaire
+    if not request.user.has_perm("dossiers.change_beneficiaire"):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = BeneficiaireEditionForm(
+            request.POST, instance=copy.copy(beneficiaire)
+        )  # the service writes
+        if form.is_valid():
+            try:
+                services.modifier_beneficiaire(
+                    beneficiaire=beneficiaire,
+                    par=request.user,
+                    version=form.cleaned_data["version"],
+                    raison=form.cleaned_data["raison"],
+                    **form.valeurs(),
+                )
+            except ValidationError as exc:
+                ajouter_erreurs(form, exc)  # a conflict shows above the form
+            else:
+                messages.success(request, f"Coordonnées de {beneficiaire} enregistrées.")
+                return redirect("dossiers:resume", pk=dossier.pk)
+    else:
+        form = BeneficiaireEditionForm(
+            instance=beneficiaire, initial={"version": beneficiaire.version}
+        )
+    return render(
+        request,
+        "dossiers/modifier_beneficiaire.html",
+        {"dossier": dossier, "onglet": "resume", "form": form},
+    )
+
+
+def modifier_dossier(request, pk):
+    dossier = dossier_visible_ou_404(request, pk)
+    if not services.peut_modifier_dossier(request.user, dossier):
+        raise PermissionDenied
+    equipes = equipes_visibles(request.user)
+    if not equipes.filter(pk=dossier.equipe_id).exists():
+        equipes = equipes | Equipe.objects.filter(pk=dossier.equipe_id)
+    referents = membres_actifs(equipes)
+    arguments = {"dossier": dossier, "equipes": equipes, "referents": referents}
+    if request.method == "POST":
+        form = DossierEditionForm(
+            request.POST, initial=DossierEditionForm.initial_depuis(dossier), **arguments
+        )
+        if form.is_valid():
+            try:
+                services.modifier_dossier(dossier=dossier, par=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                ajouter_erreurs(form, exc)  # a conflict shows above the form
+            else:
+                messages.success(request, "Dossier modifié.")
+                return redirect("dossiers:resume", pk=dossier.pk)
+    else:
+        form = DossierEditionForm(initial=DossierEditionForm.initial_depuis(dossier), **arguments)
+    return render(
+        request,
+        "dossiers/modifier_dossier.html",
+        {"dossier": dossier, "onglet": "resume", "form": form},
+    )
+
+
+def historique(request, pk):
+    dossier = dossier_visible_ou_404(request, pk)
+    return render(
+        request,
+        "dossiers/historique.html",
+        {"dossier": dossier, "onglet": "historique", "modifications": modifications(dossier)},
     )

@@ -24,3 +24,25 @@ def peut_supprimer(user, evenement: Evenement) -> bool:
         and user.has_perm("evenements.delete_evenement")
         and peut_voir_dossier(user, evenement.dossier)
     )
+
+
+def qui_peut_piloter(dossier: Dossier) -> list:
+    """Active members of the dossier's team who may retry, cancel or review its actions:
+    named to a caseworker who sees an action waiting for someone else."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    droit = Q(
+        groups__permissions__codename="piloter_actions",
+        groups__permissions__content_type__app_label="evenements",
+    ) | Q(
+        user_permissions__codename="piloter_actions",
+        user_permissions__content_type__app_label="evenements",
+    )
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, equipes=dossier.equipe_id)
+        .filter(droit | Q(is_superuser=True))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )

@@ -7,6 +7,7 @@ from dossiers.extensions import (
     SectionResume,
     enregistrer_annotation,
     enregistrer_onglet,
+    enregistrer_recalcul,
     enregistrer_section,
 )
 
@@ -25,7 +26,14 @@ def _phases(request, dossier):
     return indicateurs.du_dossier(dossier)
 
 
+def _recalculer(dossier):
+    from evenements.services import recalculer_dossier
+
+    recalculer_dossier(dossier)
+
+
 def enregistrer() -> None:
+    enregistrer_recalcul(_recalculer)
     enregistrer_onglet(Onglet("evenements", "Événements", "evenements:onglet", ordre=10))
     enregistrer_section(
         SectionResume("phases", "evenements/_resume_phases.html", _phases, ordre=10)

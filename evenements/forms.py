@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -58,6 +60,17 @@ class EvenementForm(forms.Form):
         self.type_choisi = self._type_choisi()
         if self.type_choisi is not None:
             self._ajouter_champs_du_type(self.type_choisi)
+
+    def date_choisie(self):
+        """The date typed so far (for the preview), or None when it is not a valid date."""
+        source = self.data if self.is_bound else self.initial
+        valeur = source.get("date")
+        if isinstance(valeur, datetime.date):
+            return valeur
+        try:
+            return self.fields["date"].clean(valeur)
+        except forms.ValidationError:
+            return None
 
     def _type_choisi(self) -> TypeEvenement | None:
         source = self.data if self.is_bound else self.initial

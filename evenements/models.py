@@ -115,6 +115,12 @@ class TypeEvenement(models.Model):
         phase = ChampSupplementaire.Nature.PHASE
         return next((c for c in self.champs.all() if c.nature == phase), None)
 
+    @property
+    def champ_financeur(self) -> "ChampSupplementaire | None":
+        """The first 'financeur' field: the dossier's financeur from the event's date."""
+        financeur = ChampSupplementaire.Nature.FINANCEUR
+        return next((c for c in self.champs.all() if c.nature == financeur), None)
+
     def champs_saisis(self, valeurs: dict | None = None) -> list["ChampSupplementaire"]:
         """The fields asked on input: the active ones, plus those `valeurs` already fills
         (editing an event keeps a since-deactivated field)."""

@@ -46,12 +46,17 @@ def _nouvelle_action(
     if evenement.date > aujourd_hui:
         action.etat = EtatAction.PLANIFIEE
         action.planifiee_pour = evenement.date
-    elif configuration.liee_a_la_date and (
-        (aujourd_hui - evenement.date).days > configuration.delai_tolere_jours
-    ):
+    elif trop_tard(configuration, evenement.date, aujourd_hui):
         action.etat = EtatAction.IGNOREE
         action.raison = "Événement saisi a posteriori : action liée à la date non exécutée."
     return action
+
+
+def trop_tard(configuration, date: datetime.date, aujourd_hui: datetime.date) -> bool:
+    """A date-bound action of an event recorded after its tolerated delay is skipped."""
+    return configuration.liee_a_la_date and (
+        (aujourd_hui - date).days > configuration.delai_tolere_jours
+    )
 
 
 def planifier(evenement: Evenement, aujourd_hui: datetime.date | None = None) -> list:

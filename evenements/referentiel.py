@@ -78,6 +78,17 @@ TYPES = [
 ]
 
 
+# The seed: "Ajoutez toujours un commentaire détaillé, surtout pour les abandons et ruptures".
+COMMENTAIRE_OBLIGATOIRE = {"abandon", "rupture"}
+
+
+def commentaire_obligatoire(apps, schema_editor=None):
+    TypeEvenement = apps.get_model("evenements", "TypeEvenement")
+    TypeEvenement.objects.filter(code__in=COMMENTAIRE_OBLIGATOIRE).update(
+        commentaire_obligatoire=True
+    )
+
+
 def creer(apps, schema_editor=None):
     Motif = apps.get_model("evenements", "Motif")
     TypeEvenement = apps.get_model("evenements", "TypeEvenement")
@@ -97,6 +108,7 @@ def creer(apps, schema_editor=None):
                 "motif": motif,
                 "liste_motifs": liste,
                 "ordre": ordre * 10,
+                "commentaire_obligatoire": code in COMMENTAIRE_OBLIGATOIRE,
             },
         )
         if cree:

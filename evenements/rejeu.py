@@ -73,6 +73,16 @@ def phase_choisie(evenement: Evenement, phases: dict[int, Phase]) -> Phase | Non
     return phases.get(int(valeur)) if valeur not in (None, "") else None
 
 
+def financeur_choisi(evenement: Evenement) -> int | None:
+    """The financeur id an event names: from its date it is the dossier's financeur (an
+    edit of the initial financeur does not override it; see README)."""
+    champ = evenement.type_evenement.champ_financeur
+    if champ is None:
+        return None
+    valeur = evenement.valeurs.get(champ.code)
+    return int(valeur) if valeur not in (None, "") else None
+
+
 class _Rejoueur:
     def __init__(self, dossier: Dossier, phases: list[Phase]):
         self.dossier = dossier
@@ -97,6 +107,9 @@ class _Rejoueur:
         nouvelle_phase = phase_choisie(evenement, self.phases)
         if nouvelle_phase is not None:
             dossier.phase_courante = nouvelle_phase
+        nouveau_financeur = financeur_choisi(evenement)
+        if nouveau_financeur is not None:
+            dossier.financeur_id = nouveau_financeur
 
 
 def rejouer(

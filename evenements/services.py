@@ -72,9 +72,21 @@ def recalculer_dossier(
                 f"Le dossier serait de nouveau ouvert alors que {lequel} "
                 "du même bénéficiaire pour la même prestation est déjà ouvert."
             )
-    dossier.save(
-        update_fields=["statut", "phase_courante", "date_entree", "date_sortie", "etat_calcule_le"]
-    )
+    # Derived state is not a person's edit: the events carry its history.
+    dossier.skip_history_when_saving = True
+    try:
+        dossier.save(
+            update_fields=[
+                "statut",
+                "financeur",
+                "phase_courante",
+                "date_entree",
+                "date_sortie",
+                "etat_calcule_le",
+            ]
+        )
+    finally:
+        del dossier.skip_history_when_saving
     return dossier
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -46,8 +47,21 @@ def onglet(request, dossier_pk):
             "recents_d_abord": recents,
             "avec_supprimes": avec_supprimes,
             "peut_saisir": droits.peut_saisir(request.user, dossier),
+            "aucun_type_possible": _aucun_type_possible(dossier),
+            "peut_piloter": request.user.has_perm("evenements.piloter_actions"),
             "peut_voir_supprimes": request.user.has_perm("evenements.view_evenement"),
         },
+    )
+
+
+def _aucun_type_possible(dossier) -> str:
+    """Why no event can be recorded now (a closed dossier), or "" when some can."""
+    if services.types_proposes(dossier):
+        return ""
+    return (
+        f"Ce dossier est « {dossier.get_statut_display()} » : aucun type d'événement ne peut "
+        "être saisi dans ce statut. Pour corriger la fin du parcours, modifiez ou supprimez "
+        "l'événement de sortie dans l'historique ci-dessous."
     )
 
 
@@ -59,7 +73,9 @@ def changer_ordre(request, dossier_pk):
         PreferencesUtilisateur.objects.update_or_create(
             utilisateur=request.user, defaults={"ordre_evenements": ordre}
         )
-    return redirect("evenements:onglet", dossier_pk=dossier.pk)
+    url = reverse("evenements:onglet", args=[dossier.pk])
+    # The other display choice survives the switch.
+    return redirect(f"{url}?supprimes=1" if request.POST.get("supprimes") == "1" else url)
 
 
 def _rendre_formulaire(request, template, contexte):
@@ -95,7 +111,8 @@ def nouveau(request, dossier_pk):
             "dossier": dossier,
             "onglet": "evenements",
             "form": form,
-            "apercu": apercu_du_type(form.type_choisi, dossier),
+            "aucun_type_possible": _aucun_type_possible(dossier),
+            "apercu": apercu_du_type(form.type_choisi, dossier, form.date_choisie()),
         },
     )
 
@@ -111,6 +128,7 @@ def _evenement_visible_ou_404(request, pk) -> Evenement:
 def detail(request, pk):
     evenement = _evenement_visible_ou_404(request, pk)
     dossier = evenement.dossier
+    peut_piloter = request.user.has_perm("evenements.piloter_actions")
     return render(
         request,
         "evenements/detail.html",
@@ -120,7 +138,9 @@ def detail(request, pk):
             "evenement": evenement,
             "ligne": ligne_de(evenement, request.user),
             "revisions": revisions(evenement),
-            "peut_piloter": request.user.has_perm("evenements.piloter_actions"),
+            "peut_piloter": peut_piloter,
+            "responsables": [] if peut_piloter else droits.qui_peut_piloter(dossier),
+            "etats_a_traiter": [EtatAction.A_REVOIR, EtatAction.IGNOREE, EtatAction.ECHEC],
         },
     )
 
@@ -158,7 +178,7 @@ def modifier(request, pk):
             "onglet": "evenements",
             "form": form,
             "evenement": evenement,
-            "apercu": apercu_du_type(form.type_choisi, dossier),
+            "apercu": apercu_du_type(form.type_choisi, dossier, form.date_choisie()),
         },
     )
 

@@ -21,6 +21,8 @@ def _modele(configuration) -> ModeleNotification:
 
 def destinataires(modele: ModeleNotification, dossier: Dossier) -> list[tuple[str, str]]:
     """(label, address) pairs; ActionIgnoree says why there is nobody to write to."""
+    if modele.canal == Canal.ALERTE:
+        return _destinataires_alerte(modele, dossier)
     sms = modele.canal == Canal.SMS
     libelle_canal = "SMS" if sms else "e-mail"
     match modele.destinataire:
@@ -68,6 +70,20 @@ def destinataires(modele: ModeleNotification, dossier: Dossier) -> list[tuple[st
     return paires
 
 
+def _destinataires_alerte(modele: ModeleNotification, dossier: Dossier) -> list[tuple[str, str]]:
+    """In-app alerts go to users: the address is the login."""
+    match modele.destinataire:
+        case Dest.REFERENT:
+            membres = [dossier.referent] if dossier.referent.is_active else []
+        case Dest.EQUIPE:
+            membres = list(dossier.equipe.membres.filter(is_active=True).order_by("pk"))
+        case _:
+            raise ActionIgnoree("Une alerte ne s'adresse qu'au référent ou à l'équipe.")
+    if not membres:
+        raise ActionIgnoree(f"Personne à alerter : {modele.get_destinataire_display()}.")
+    return [(m.get_full_name() or m.username, m.username) for m in membres]
+
+
 class NatureNotification:
     code = "notification"
     libelle = "Notification"
@@ -75,7 +91,10 @@ class NatureNotification:
 
     def decrire(self, configuration, dossier: Dossier | None = None) -> str:
         modele = _modele(configuration)
-        verbe = "envoyer un SMS" if modele.canal == Canal.SMS else "envoyer un e-mail"
+        verbe = {
+            Canal.SMS: "envoyer un SMS",
+            Canal.ALERTE: "envoyer une alerte dans Parcours",
+        }.get(modele.canal, "envoyer un e-mail")
         qui = {
             Dest.FINANCEUR: "au financeur",
             Dest.BENEFICIAIRE: "au bénéficiaire",
@@ -170,7 +189,9 @@ class NatureNotification:
                 "Adresse réservée à la démonstration : rien n'est envoyé hors de la machine."
             )
         quand = timezone.localtime(max(e.envoye_le for e in envoyes))
-        nature = "SMS envoyé" if modele.canal == Canal.SMS else "E-mail envoyé"
+        nature = {Canal.SMS: "SMS envoyé", Canal.ALERTE: "Alerte remise"}.get(
+            modele.canal, "E-mail envoyé"
+        )
         adresses = ", ".join(e.adresse for e in envoyes)
         return f"{nature} à {adresses} le {quand:%d/%m/%Y à %H:%M}"
 

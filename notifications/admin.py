@@ -6,7 +6,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from evenements.admin import JournalAdmin, TypeEvenementAdmin
 from evenements.models import Evenement
 from notifications import rendu
-from notifications.models import Envoi, ModeleNotification
+from notifications.models import Alerte, Envoi, ModeleNotification
 
 EXEMPLE = {
     "beneficiaire": {"civilite": "Madame", "nom": "Martin", "prenom": "Léa"},
@@ -67,6 +67,8 @@ class ModeleNotificationForm(forms.ModelForm):
                     self.add_error("adresse_fixe", "Adresse e-mail invalide.")
         if donnees.get("canal") == ModeleNotification.Canal.EMAIL and not donnees.get("sujet"):
             self.add_error("sujet", "Un e-mail a besoin d'un sujet.")
+        if donnees.get("canal") == ModeleNotification.Canal.ALERTE and not donnees.get("sujet"):
+            self.add_error("sujet", "Une alerte a besoin d'un sujet : c'est son titre.")
         return donnees
 
 
@@ -124,3 +126,13 @@ class EnvoiAdmin(JournalAdmin):
     list_filter = ["etat", "canal"]
     search_fields = ["adresse", "sujet", "dossier__beneficiaire__nom"]
     list_select_related = ["dossier__beneficiaire"]
+
+
+@admin.register(Alerte)
+class AlerteAdmin(JournalAdmin):
+    """In-app alerts: written by the pipeline, read by their user in the app."""
+
+    list_display = ["cree_le", "utilisateur", "titre", "dossier", "lue_le"]
+    list_filter = ["lue_le"]
+    search_fields = ["titre", "utilisateur__username", "dossier__beneficiaire__nom"]
+    list_select_related = ["utilisateur", "dossier__beneficiaire", "dossier__prestation"]

@@ -14,6 +14,8 @@ that step fails in a way that does not say whether it was accepted.
 Demo data never leaves the machine: a channel that would send off the machine refuses the
 reserved names the demo uses (the `.invalid` top-level domain, RFC 6761, and ARCEP's
 numbers reserved for fiction, 06 39 98 xx xx), whatever the settings.
+
+In-app alerts are rows in our own database: the address is the user's login.
 """
 
 import hashlib
@@ -286,5 +288,34 @@ def canal_sms():
     raise ValueError(f"SMS_BACKEND inconnu : {url}")
 
 
+# --- in-app alert ---
+
+
+class CanalAlerte:
+    def envoyer(self, message: Message) -> str:
+        from django.contrib.auth import get_user_model
+
+        from notifications.models import Alerte, Envoi
+
+        envoi = Envoi.objects.get(cle=message.cle)
+        utilisateur = get_user_model().objects.filter(username=message.adresse).first()
+        if utilisateur is None or not utilisateur.is_active:
+            raise ErreurDefinitive(f"Utilisateur inconnu ou désactivé : {message.adresse}")
+        alerte, _ = Alerte.objects.get_or_create(  # idempotent: one alert per Envoi
+            envoi=envoi,
+            defaults={
+                "utilisateur": utilisateur,
+                "dossier_id": envoi.dossier_id,
+                "titre": message.sujet or "Alerte",
+                "message": message.corps,
+            },
+        )
+        return f"alerte-{alerte.pk}"
+
+
 def canal(nom: str):
-    return CanalEmail() if nom == "email" else canal_sms()
+    if nom == "email":
+        return CanalEmail()
+    if nom == "alerte":
+        return CanalAlerte()
+    return canal_sms()

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from evenements.models import ActionConfiguree
@@ -16,9 +18,20 @@ class ModeleNotification(ActionConfiguree):
     class Canal(models.TextChoices):
         EMAIL = "email", "E-mail"
         SMS = "sms", "SMS"
+        ALERTE = "alerte", "Alerte dans Parcours"
+
+    # An in-app alert reaches people who log in: the dossier's référent or team.
+    DESTINATAIRES_ALERTE = (Destinataire.REFERENT, Destinataire.EQUIPE)
 
     destinataire = models.CharField("destinataire", max_length=20, choices=Destinataire.choices)
-    canal = models.CharField("canal", max_length=10, choices=Canal.choices, default=Canal.EMAIL)
+    canal = models.CharField(
+        "canal",
+        max_length=10,
+        choices=Canal.choices,
+        default=Canal.EMAIL,
+        help_text="« Alerte dans Parcours » : pour le référent ou l'équipe, visible dans "
+        "l'en-tête de l'application (conseillé pour les notifications à l'équipe).",
+    )
     adresse_fixe = models.CharField(
         "adresse fixe",
         max_length=254,
@@ -41,6 +54,16 @@ class ModeleNotification(ActionConfiguree):
     class Meta:
         verbose_name = "notification"
         verbose_name_plural = "notifications"
+
+    def clean(self):
+        super().clean()
+        if self.canal == self.Canal.ALERTE and self.destinataire not in self.DESTINATAIRES_ALERTE:
+            raise ValidationError(
+                {
+                    "canal": "Une alerte dans Parcours ne s'adresse qu'au référent ou à l'équipe "
+                    "du dossier : choisissez l'e-mail ou le SMS pour ce destinataire."
+                }
+            )
 
     def save(self, *args, **kwargs):
         self.nature = "notification"
@@ -95,3 +118,37 @@ class Envoi(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_canal_display()} à {self.adresse}"
+
+
+class Alerte(models.Model):
+    """An in-app alert to one user, delivered through the same pipeline as an e-mail (its
+    Envoi is the delivery log). Read, never deleted."""
+
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="alertes",
+        verbose_name="utilisateur",
+    )
+    envoi = models.OneToOneField(
+        Envoi, on_delete=models.PROTECT, related_name="alerte", verbose_name="envoi"
+    )
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="alertes", verbose_name="dossier"
+    )
+    titre = models.CharField("titre", max_length=250)
+    message = models.TextField("message")
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    lue_le = models.DateTimeField("lue le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "alerte"
+        ordering = ["-cree_le", "-pk"]
+        indexes = [models.Index(fields=["utilisateur", "lue_le"], name="alerte_non_lues")]
+
+    def __str__(self) -> str:
+        return self.titre
+
+    @property
+    def est_lue(self) -> bool:
+        return self.lue_le is not None

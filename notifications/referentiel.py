@@ -80,6 +80,21 @@ DEFAUTS = [
 ]
 
 
+def canal_par_defaut(destinataire: str) -> str:
+    """Team notifications are in-app alerts: every member sees them, address or not."""
+    return "alerte" if destinataire == "equipe" else "email"
+
+
+def alertes_pour_l_equipe(apps, schema_editor=None):
+    """The built-in team notifications move from e-mail to in-app alerts."""
+    ModeleNotification = apps.get_model("notifications", "ModeleNotification")
+    for code, destinataire, *_ in DEFAUTS:
+        if canal_par_defaut(destinataire) == "alerte":
+            ModeleNotification.objects.filter(
+                type_evenement__code=code, destinataire=destinataire, canal="email"
+            ).update(canal="alerte")
+
+
 def creer(apps, schema_editor=None):
     TypeEvenement = apps.get_model("evenements", "TypeEvenement")
     ModeleNotification = apps.get_model("notifications", "ModeleNotification")
@@ -90,7 +105,7 @@ def creer(apps, schema_editor=None):
         ModeleNotification.objects.get_or_create(
             type_evenement=type_evenement,
             destinataire=destinataire,
-            canal="email",
+            canal=canal_par_defaut(destinataire),
             defaults={
                 "nature": "notification",
                 "liee_a_la_date": liee,

@@ -83,5 +83,6 @@ class DossierFactory(factory.django.DjangoModelFactory):
     beneficiaire = factory.SubFactory(BeneficiaireFactory)
     prestation = factory.SubFactory(PrestationFactory)
     financeur = factory.SubFactory(FinanceurFactory)
+    financeur_initial = factory.SelfAttribute("financeur")
     equipe = factory.SubFactory(EquipeFactory)
     referent = factory.SubFactory(UtilisateurFactory)

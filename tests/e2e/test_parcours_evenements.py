@@ -140,12 +140,12 @@ def test_evenement_antidate_et_ordre_du_jour(page, connecter, alice, dossier, ty
     expect(lignes.nth(3)).to_contain_text("Objectif A")
 
     # The order toggle is remembered.
-    page.get_by_role("button", name="Du plus récent au plus ancien").click()
+    page.get_by_role("button", name="Afficher les plus récents d'abord").click()
     expect(lignes.nth(0)).to_contain_text("Objectif A")
     page.goto("/dossiers/")
     ouvrir_evenements(page, dossier)
     expect(lignes.nth(0)).to_contain_text("Objectif A")
-    expect(page.get_by_role("button", name="Du plus ancien au plus récent")).to_be_visible()
+    expect(page.get_by_role("button", name="Afficher les plus anciens d'abord")).to_be_visible()
 
 
 def test_seul_le_responsable_supprime_et_donne_une_raison(

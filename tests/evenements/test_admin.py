@@ -60,6 +60,7 @@ def test_motif_utilise_ne_peut_etre_supprime(client, administrateur, dossier, ty
         type_evenement=types["abandon"],
         auteur=administrateur,
         motif=motif_abandon,
+        commentaire="Parti.",
     )
     client.force_login(administrateur)
     url = reverse("admin:evenements_motifabandon_delete", args=[motif_abandon.pk])

@@ -143,6 +143,7 @@ def test_motif_desactive_plus_propose_mais_toujours_affiche(
         auteur=alice,
         date=aujourd_hui,
         motif=motif_abandon,
+        commentaire="Départ sans préavis.",
     )
     Motif.objects.filter(pk=motif_abandon.pk).update(actif=False)
     client.force_login(alice)

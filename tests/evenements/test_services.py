@@ -54,7 +54,15 @@ def test_abandon_sans_motif_est_refuse_et_rien_n_est_enregistre(dossier, types, 
 
 def test_abandon_avec_motif_arrete_la_duree(dossier, types, alice, aujourd_hui, motif_abandon):
     saisir(dossier, types, "entree", alice, aujourd_hui - jours(30))
-    saisir(dossier, types, "abandon", alice, aujourd_hui - jours(12), motif=motif_abandon)
+    saisir(
+        dossier,
+        types,
+        "abandon",
+        alice,
+        aujourd_hui - jours(12),
+        motif=motif_abandon,
+        commentaire="Ne vient plus.",
+    )
     dossier = frais(dossier)
     assert dossier.get_statut_display() == "Abandonné"
     assert dossier.date_sortie == aujourd_hui - jours(12)
@@ -78,7 +86,7 @@ def test_sortie_positive_passe_en_termine(dossier, types, alice, aujourd_hui):
 
 def test_rupture_passe_en_rupture(dossier, types, alice, aujourd_hui, motif_rupture):
     saisir(dossier, types, "entree", alice, aujourd_hui - jours(20))
-    saisir(dossier, types, "rupture", alice, aujourd_hui, motif=motif_rupture)
+    saisir(dossier, types, "rupture", alice, aujourd_hui, motif=motif_rupture, commentaire="Arrêt")
     assert frais(dossier).get_statut_display() == "Rupture"
 
 
@@ -326,9 +334,42 @@ def test_abandon_avant_entree_autorise_par_parametrage(
     dossier, types, alice, aujourd_hui, motif_abandon
 ):
     with pytest.raises(ValidationError):
-        saisir(dossier, types, "abandon", alice, aujourd_hui, motif=motif_abandon)
+        saisir(dossier, types, "abandon", alice, aujourd_hui, motif=motif_abandon, commentaire="x")
     types["abandon"].statuts_autorises = ["a_venir", "en_cours"]
     types["abandon"].save()
-    saisir(dossier, types, "abandon", alice, aujourd_hui, motif=motif_abandon)
+    saisir(dossier, types, "abandon", alice, aujourd_hui, motif=motif_abandon, commentaire="x")
     dossier = frais(dossier)
     assert dossier.statut == Statut.ABANDONNE and dossier.duree_jours() is None
+
+
+@pytest.mark.parametrize("code", ["abandon", "rupture"])
+def test_abandon_et_rupture_exigent_un_commentaire(
+    dossier, types, alice, aujourd_hui, motif_abandon, motif_rupture, code
+):
+    """The seed: "Ajoutez toujours un commentaire détaillé, surtout pour les abandons et
+    ruptures" — on by default (data migration), an administrator may lift it."""
+    motif = motif_abandon if code == "abandon" else motif_rupture
+    saisir(dossier, types, "entree", alice, aujourd_hui - jours(3))
+    with pytest.raises(ValidationError) as refus:
+        saisir(dossier, types, code, alice, aujourd_hui, motif=motif, commentaire="  ")
+    assert refus.value.message_dict["commentaire"] == [
+        f"Le commentaire est obligatoire pour « {types[code]} »."
+    ]
+    assert frais(dossier).statut == Statut.EN_COURS
+    types[code].commentaire_obligatoire = False
+    types[code].save()
+    saisir(dossier, types, code, alice, aujourd_hui, motif=motif)
+    assert not frais(dossier).est_ouvert
+
+
+def test_migration_rend_le_commentaire_obligatoire(types):
+    from django.apps import apps
+
+    from evenements.models import TypeEvenement
+    from evenements.referentiel import commentaire_obligatoire
+
+    TypeEvenement.objects.update(commentaire_obligatoire=False)
+    commentaire_obligatoire(apps)
+    assert set(
+        TypeEvenement.objects.filter(commentaire_obligatoire=True).values_list("code", flat=True)
+    ) == {"abandon", "rupture"}

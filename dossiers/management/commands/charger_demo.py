@@ -168,7 +168,10 @@ class Command(BaseCommand):
                 if self._demo().exists():
                     self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
                 else:
+                    self._alerte_au_referent()
                     self._dossiers(utilisateurs)
+                    # Alerts are delivered after commit: read them then.
+                    transaction.on_commit(self._alertes_deja_lues)
         finally:
             celery.conf.task_always_eager = eager
         if ActionDeclenchee.objects.filter(evenement__dossier__in=self._demo()).count() > deja:
@@ -251,6 +254,31 @@ class Command(BaseCommand):
                     equipe.membres.add(user)
             utilisateurs[identifiant] = User.objects.get(pk=user.pk)  # fresh permission cache
         return utilisateurs
+
+    def _alerte_au_referent(self):
+        """Demo configuration: an abandon also alerts the référent in the app."""
+        from notifications.models import ModeleNotification
+
+        ModeleNotification.objects.get_or_create(
+            type_evenement=TypeEvenement.objects.get(code="abandon"),
+            destinataire=ModeleNotification.Destinataire.REFERENT,
+            canal=ModeleNotification.Canal.ALERTE,
+            defaults={
+                "sujet": "Abandon de {{ beneficiaire.prenom }} {{ beneficiaire.nom }}",
+                "corps": "Abandon enregistré le {{ evenement.date }} (motif : "
+                "{{ evenement.motif }}) : prévoyez l'entretien de sortie.",
+                "ordre": 50,
+            },
+        )
+
+    def _alertes_deja_lues(self):
+        """The older half of each user's alerts is read: the list shows both kinds."""
+        from notifications.models import Alerte
+
+        for utilisateur_id in Alerte.objects.values_list("utilisateur", flat=True).distinct():
+            alertes = list(Alerte.objects.filter(utilisateur_id=utilisateur_id).order_by("pk"))
+            a_lire = [a.pk for a in alertes[: len(alertes) // 2]]
+            Alerte.objects.filter(pk__in=a_lire).update(lue_le=timezone.now())
 
     def _dossiers(self, utilisateurs):
         hasard = random.Random(2026)
