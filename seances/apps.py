@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class SeancesConfig(AppConfig):
     name = "seances"
     verbose_name = "Séances et émargement"
+
+    def ready(self) -> None:
+        from evenements.natures import enregistrer
+        from seances.actions import NatureCalculFinal
+
+        enregistrer(NatureCalculFinal())
+        # enregistrer_extensions()  (tab and card: next commit)
