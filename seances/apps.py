@@ -8,6 +8,7 @@ class SeancesConfig(AppConfig):
     def ready(self) -> None:
         from evenements.natures import enregistrer
         from seances.actions import NatureCalculFinal
+        from seances.extensions_dossier import enregistrer as enregistrer_extensions
 
         enregistrer(NatureCalculFinal())
-        # enregistrer_extensions()  (tab and card: next commit)
+        enregistrer_extensions()

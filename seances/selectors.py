@@ -3,7 +3,7 @@ queries."""
 
 import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from dossiers.models import Dossier
@@ -11,7 +11,14 @@ from evenements.indicateurs import sejours_par_phase
 from evenements.models import Effet
 from evenements.selectors import etapes_du_dossier, histoire_active
 from seances import indicateurs
-from seances.models import Emargement, IndicateursFinaux, Objectif, Participation, Seance
+from seances.models import (
+    Emargement,
+    EtatSeance,
+    IndicateursFinaux,
+    Objectif,
+    Participation,
+    Seance,
+)
 
 
 def participations_du_dossier(dossier: Dossier):
@@ -115,3 +122,80 @@ LIBELLES = {
     "taux_realisation": "Taux de réalisation (%)",
     "taux_reussite": "Taux de réussite (%)",
 }
+
+
+# --- warnings: overlaps and séances outside the parcours (flagged, never refused) ---
+
+
+def _chevauche(a, b) -> bool:
+    return a.date == b.date and a.heure_debut < b.heure_fin and b.heure_debut < a.heure_fin
+
+
+def chevauchements(seances: list[Seance]) -> dict[int, list[str]]:
+    """séance pk → French warnings about other séances at the same time with the same
+    animateur or a shared participant. One query for the whole list."""
+    if not seances:
+        return {}
+    dates = {s.date for s in seances}
+    animateurs = {s.animateur_id for s in seances}
+    dossiers = {p.dossier_id for s in seances for p in s.participations.all()}
+    autres = list(
+        Seance.objects.filter(date__in=dates)
+        .exclude(etat=EtatSeance.ANNULEE)
+        .filter(Q(animateur_id__in=animateurs) | Q(participations__dossier_id__in=dossiers))
+        .distinct()
+        .select_related("type_seance")
+        .prefetch_related("participations")
+    )
+    resultat: dict[int, list[str]] = {}
+    for seance in seances:
+        if seance.etat == EtatSeance.ANNULEE:
+            continue
+        mes_dossiers = {p.dossier_id for p in seance.participations.all()}
+        for autre in autres:
+            if autre.pk == seance.pk or not _chevauche(seance, autre):
+                continue
+            horaire = f"{autre.type_seance} de {autre.heure_debut:%H:%M} à {autre.heure_fin:%H:%M}"
+            if autre.animateur_id == seance.animateur_id:
+                resultat.setdefault(seance.pk, []).append(
+                    f"L'animateur a déjà une séance en même temps : {horaire}."
+                )
+            elif mes_dossiers & {p.dossier_id for p in autre.participations.all()}:
+                resultat.setdefault(seance.pk, []).append(
+                    f"Un participant a déjà une séance en même temps : {horaire}."
+                )
+    return resultat
+
+
+def hors_parcours(seance: Seance, dossier: Dossier) -> str:
+    """Why a non-cancelled séance falls outside the dossier's parcours ('' if it does not)."""
+    if seance.etat == EtatSeance.ANNULEE:
+        return ""
+    if dossier.date_entree and seance.date < dossier.date_entree:
+        return "avant l'entrée"
+    if dossier.date_sortie and seance.date > dossier.date_sortie:
+        return "après la sortie"
+    return ""
+
+
+def avertissements_de(seance: Seance) -> list[str]:
+    seance = seances_avec_participants().get(pk=seance.pk)
+    messages = list(chevauchements([seance]).get(seance.pk, []))
+    for participation in seance.participations.all():
+        raison = hors_parcours(seance, participation.dossier)
+        if raison:
+            messages.append(
+                f"Séance hors parcours pour {participation.dossier.beneficiaire} ({raison})."
+            )
+    return messages
+
+
+def seances_non_realisees(dossier: Dossier, participations) -> list[Seance]:
+    """After a Sortie, Abandon or Rupture: the dossier's séances still planned after its exit."""
+    if dossier.est_ouvert or dossier.date_sortie is None:
+        return []
+    return [
+        p.seance
+        for p in participations
+        if p.seance.etat == EtatSeance.PREVUE and p.seance.date >= dossier.date_sortie
+    ]
