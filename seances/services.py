@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from dossiers.droits import exiger, peut_voir_dossier
 from dossiers.models import Dossier, Statut
@@ -112,7 +113,12 @@ def creer_seance(
         cree_par=par,
     )
     _sauver(seance, par, "Création")
-    Participation.objects.bulk_create([Participation(seance=seance, dossier=d) for d in dossiers])
+    bulk_create_with_history(
+        [Participation(seance=seance, dossier=d) for d in dossiers],
+        Participation,
+        default_user=par,
+        default_change_reason="Inscription à la séance",
+    )
     from seances.selectors import avertissements_de
 
     return Resultat(seance, avertissements=avertissements_de(seance))

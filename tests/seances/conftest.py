@@ -12,6 +12,7 @@ from seances.services import SaisiePresence
 from tests.factories import BeneficiaireFactory, DossierFactory, TypeSeanceFactory
 
 H = datetime.time
+NEUF, MIDI = H(9), H(12)
 
 
 @pytest.fixture
@@ -53,9 +54,7 @@ def autre_dossier(dossier, equipe_a, alice):
 
 @pytest.fixture
 def planifier(alice, atelier):
-    def planifier(
-        dossiers, date, debut=H(9), fin=H(12), type_seance=None, animateur=None, par=None
-    ):
+    def planifier(dossiers, date, debut=NEUF, fin=MIDI, type_seance=None, animateur=None, par=None):
         return services.creer_seance(
             type_seance=type_seance or atelier,
             date=date,
