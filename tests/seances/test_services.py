@@ -270,7 +270,7 @@ def test_calcul_final_fige_a_la_sortie_et_correction_visible(
         )
     action = sortie.actions.get(configuration__nature="calcul_final")
     assert action.etat == EtatAction.EXECUTEE
-    assert action.resultat.startswith("Heures réalisées : 3.00 h sur 3.00 h prévues")
+    assert action.resultat.startswith("Heures réalisées : 3,00 h sur 3,00 h prévues")
     finaux = IndicateursFinaux.objects.get(action=action)
     assert finaux.valeurs["minutes_realisees"] == 180 and finaux.valeurs["taux_presence"] == 100
     # a correction after the exit: the frozen values stay, the difference shows
