@@ -8,7 +8,8 @@ report, against bare aggregate SELECTs over the same rows, in the same run.
 - par dossier: the Résumé card's per-dossier path (indicateurs_du_dossier), timed on a sample
   and extrapolated to N, to show what a report must not do.
 
-BENCH_N (default 1,000; the issue's figure is BENCH_N=10000) dossiers, 40 séances each.
+BENCH_N (default 1,000; the issue's figure is BENCH_N=10000) dossiers, 40 séances each;
+BENCH_REUTILISER=1 reuses the rows of a previous run in BENCH_DATABASE_URL.
 Data is bulk-inserted into a throwaway database (SQLite file, or BENCH_DATABASE_URL).
 """
 
@@ -50,6 +51,8 @@ def preparer():
     from seances.models import Objectif, Participation, Seance, TypeSeance
 
     call_command("migrate", verbosity=0)
+    if os.environ.get("BENCH_REUTILISER") and Dossier.objects.count() == N:
+        return Dossier.objects.all()  # the data of a previous run (BENCH_DATABASE_URL)
     equipe = Equipe.objects.create(nom="Bench")
     user = get_user_model().objects.create_user("bench", password="bench")
     prestation = Prestation.objects.create(nom="Bench", code="bench")
