@@ -279,3 +279,26 @@ def test_page_seance_etat_du_lien_et_requetes_constantes(
     with django_assert_num_queries(len(avant.captured_queries)):
         page = client.get(url).content.decode()
     assert "Lien E-mail du" in page and "envoyé" in page
+
+
+def test_lien_refuse_si_la_presence_a_ete_corrigee_en_absence(
+    client, seance_validee, dossier, alice, signature, django_capture_on_commit_callbacks
+):
+    participation = seance_validee.participations.get(dossier=dossier)
+    jeton = _lien_envoye(participation, alice, django_capture_on_commit_callbacks)
+    services.corriger_seance(
+        seance=seance_validee,
+        par=alice,
+        raison="Il n'était pas là",
+        presences={
+            p.pk: services.SaisiePresence(
+                "absent_non_justifie" if p == participation else p.presence
+            )
+            for p in seance_validee.participations.all()
+        },
+    )
+    chemin = reverse("seances:signer", args=[services.jeton_signe(jeton)])
+    reponse = client.post(chemin, {"demi_journee": "matin", "signature": data_url(signature)})
+    assert reponse.status_code == 400
+    assert "pas enregistrée : contactez votre conseiller" in reponse.content.decode()
+    assert not Emargement.objects.exists()
