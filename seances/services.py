@@ -460,9 +460,9 @@ def envoyer_lien(*, participation: Participation, demi_journee: str, canal: str,
         canal=canal,
         adresse=_adresse(participation, canal),
     )
-    from seances.tasks import envoyer_lien_emargement
+    from seances.envoi import transmettre
 
-    transaction.on_commit(lambda: envoyer_lien_emargement.delay(jeton.pk))
+    transaction.on_commit(lambda: transmettre([jeton.pk]))
     return jeton
 
 
