@@ -20,12 +20,24 @@ CONSEILLER = [
     "evenements.view_motif",
     "evenements.view_actiondeclenchee",
     "notifications.view_envoi",
+    "seances.view_seance",
+    "seances.add_seance",
+    "seances.change_seance",
+    "seances.view_participation",
+    "seances.change_participation",
+    "seances.view_typeseance",
+    "seances.view_motifannulation",
+    "seances.view_objectif",
+    "seances.view_emargement",
+    "seances.add_emargement",
+    "seances.add_jetonemargement",
 ]
 RESPONSABLE = CONSEILLER + [
     "dossiers.change_dossier",
     "evenements.delete_evenement",
     "evenements.modifier_tout_evenement",
     "evenements.piloter_actions",
+    "seances.corriger_toute_seance",
 ]
 ADMIN_APPS = [
     "dossiers",

@@ -6,14 +6,22 @@ team B, and asserts that nothing of team A is offered or shown: no <option>, no 
 A new page is walked automatically; a new kind of URL parameter must be added to PARAMETRES.
 """
 
+import datetime
 import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from evenements.models import ActionDeclenchee, TypeEvenement
 from evenements.services import enregistrer_evenement
-from tests.factories import BeneficiaireFactory, DossierFactory, UtilisateurFactory
+from seances.services import creer_seance
+from tests.factories import (
+    BeneficiaireFactory,
+    DossierFactory,
+    TypeSeanceFactory,
+    UtilisateurFactory,
+)
 
 HORS_APPLICATION = {"admin", "login", "logout", "healthz"}
 # Team A's names: none may appear on any page a team B user opens.
@@ -61,7 +69,22 @@ def equipe_a_nommee(dossier, alice, bob, rose, types):
         equipe=dossier.equipe, referent=bob, beneficiaire=BeneficiaireFactory(nom="Secreta")
     )
     enregistrer_evenement(dossier=autre, type_evenement=types["entree"], auteur=bob)
+    _seance(dossier, alice, lieu="Zone-Alpha")
     return dossier
+
+
+def _seance(dossier, animateur, lieu):
+    type_seance = TypeSeanceFactory(prestation=dossier.prestation)
+    return creer_seance(
+        type_seance=type_seance,
+        date=timezone.localdate(),
+        heure_debut=datetime.time(9),
+        heure_fin=datetime.time(11),
+        animateur=animateur,
+        dossiers=[dossier],
+        par=animateur,
+        lieu=lieu,
+    ).seance
 
 
 @pytest.fixture(params=["Conseiller", "Responsable"])
@@ -79,10 +102,15 @@ def test_rien_de_l_equipe_a_n_est_propose_ni_montre_a_l_equipe_b(
         dossier=dossier_b, type_evenement=types["entree"], auteur=visiteur_b
     )
     action_b = ActionDeclenchee.objects.filter(evenement=evenement_b).first()
+    seance_b = _seance(dossier_b, visiteur_b, lieu="Salle B")
     parametres = {
-        "pk": [dossier_b.pk, evenement_b.pk] + ([action_b.pk] if action_b else []),
+        "pk": [dossier_b.pk, evenement_b.pk, seance_b.pk] + ([action_b.pk] if action_b else []),
         "dossier_pk": [dossier_b.pk],
         "operation": ["relancer"],
+        "demi_journee": ["matin"],
+        "participation_pk": [seance_b.participations.get().pk],
+        "emargement_pk": [0],
+        "jeton": ["inconnu"],
     }
     urls = _urls(parametres)
     # Each event type's form, with its own choices (phases, financeurs, motifs).

@@ -59,14 +59,16 @@ def test_une_annulation_tient_apres_une_modification(saisir, modifier, dossier, 
     aujourd_hui = timezone.localdate()
     saisir(dossier, "entree", date=aujourd_hui - jours(1))
     sortie = saisir(dossier, "sortie-positive", date=aujourd_hui + jours(3))
-    action = sortie.actions.get()
+    action = sortie.actions.get(configuration__nature="notification")
     assert action.etat == EtatAction.PLANIFIEE
     pipeline.annuler(action=action, par=rose)
 
     modifier(sortie, "Fin de parcours confirmée")
     modifier(sortie, "Fin de parcours confirmée par le financeur")
 
-    (seule,) = sortie.actions.all()  # nothing planned again behind the person's back
+    (seule,) = sortie.actions.filter(
+        configuration__nature="notification"
+    )  # nothing planned again behind the person's back
     assert seule.etat == EtatAction.ANNULEE and seule.annulee_par == rose
     assert seule.raison == f"Annulée par {rose.get_full_name() or rose}"
 
@@ -77,17 +79,26 @@ def test_replanifier_puis_modifier_replanifie_normalement(
     aujourd_hui = timezone.localdate()
     saisir(dossier, "entree", date=aujourd_hui - jours(1))
     sortie = saisir(dossier, "sortie-positive", date=aujourd_hui + jours(3))
-    pipeline.annuler(action=sortie.actions.get(), par=rose)
+    pipeline.annuler(action=sortie.actions.get(configuration__nature="notification"), par=rose)
     with django_capture_on_commit_callbacks(execute=True):
-        nouvelle = pipeline.replanifier(action=sortie.actions.get(), par=rose)
+        nouvelle = pipeline.replanifier(
+            action=sortie.actions.get(configuration__nature="notification"), par=rose
+        )
     assert nouvelle.etat == EtatAction.PLANIFIEE
     assert nouvelle.planifiee_pour == aujourd_hui + jours(3)
     assert nouvelle.raison.startswith("Replanifiée par")
     with pytest.raises(Exception, match="déjà été replanifiée"):
-        pipeline.replanifier(action=sortie.actions.order_by("pk").first(), par=rose)
+        pipeline.replanifier(
+            action=sortie.actions.filter(configuration__nature="notification")
+            .order_by("pk")
+            .first(),
+            par=rose,
+        )
 
     modifier(sortie, "Date confirmée")  # an ordinary edit: pending rows follow the event
-    assert sorted(sortie.actions.values_list("etat", flat=True)) == [
+    assert sorted(
+        sortie.actions.filter(configuration__nature="notification").values_list("etat", flat=True)
+    ) == [
         EtatAction.ANNULEE,
         EtatAction.ANNULEE,
         EtatAction.PLANIFIEE,
