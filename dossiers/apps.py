@@ -17,3 +17,8 @@ class DossiersConfig(AppConfig):
             messages.info(request, "Vous êtes déconnecté.")
 
         user_logged_out.connect(annoncer_deconnexion, dispatch_uid="annoncer_deconnexion")
+
+        # Every admin module is imported by now (the admin app comes first in INSTALLED_APPS).
+        from config.saisie import nettoyer_admin
+
+        nettoyer_admin()

@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from config.saisie import SaisieNettoyee
 from dossiers.models import Beneficiaire, Equipe, Financeur, Prestation, Statut
 
 
-class FiltreDossiersForm(forms.Form):
-    q = forms.CharField(label="Rechercher (nom)", required=False)
+class FiltreDossiersForm(SaisieNettoyee, forms.Form):
+    q = forms.CharField(label="Rechercher (nom)", required=False, max_length=200)
     statut = forms.ChoiceField(
         label="Statut", choices=[("", "Tous")] + Statut.choices, required=False
     )
@@ -28,7 +29,7 @@ class FiltreDossiersForm(forms.Form):
         self.fields["equipe"].queryset = equipes
 
 
-class BeneficiaireForm(forms.ModelForm):
+class BeneficiaireForm(SaisieNettoyee, forms.ModelForm):
     class Meta:
         model = Beneficiaire
         fields = [
@@ -49,7 +50,7 @@ class BeneficiaireForm(forms.ModelForm):
         }
 
 
-class DossierForm(forms.Form):
+class DossierForm(SaisieNettoyee, forms.Form):
     beneficiaire = forms.ModelChoiceField(
         label="Bénéficiaire existant",
         queryset=Beneficiaire.objects.all(),

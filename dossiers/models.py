@@ -7,6 +7,8 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 from phonenumber_field.modelfields import PhoneNumberField
 
+from dossiers.dates import valider_date_naissance
+
 
 class Equipe(models.Model):
     nom = models.CharField("nom", max_length=120, unique=True)
@@ -50,7 +52,9 @@ class Beneficiaire(models.Model):
     civilite = models.CharField("civilité", max_length=3, choices=Civilite.choices, blank=True)
     nom = models.CharField("nom", max_length=120)
     prenom = models.CharField("prénom", max_length=120)
-    date_naissance = models.DateField("date de naissance", null=True, blank=True)
+    date_naissance = models.DateField(
+        "date de naissance", null=True, blank=True, validators=[valider_date_naissance]
+    )
     email = models.EmailField("e-mail", blank=True)
     mobile = PhoneNumberField("mobile", blank=True)
     adresse = models.TextField("adresse", blank=True)

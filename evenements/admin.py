@@ -8,7 +8,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.erreurs import ajouter_erreurs
 from dossiers.models import Statut
 from evenements import services
+from evenements.forms import champ_version
 from evenements.models import (
+    RAISON_LONGUEUR_MAX,
     ActionDeclenchee,
     ChampSupplementaire,
     Evenement,
@@ -141,8 +143,11 @@ class EvenementAdminForm(forms.ModelForm):
     raison = forms.CharField(
         label="Raison de la modification",
         required=False,
+        max_length=RAISON_LONGUEUR_MAX,
         help_text="Obligatoire pour modifier un événement existant.",
     )
+    # Named apart from the model's non-editable `version`, which a ModelForm may not declare.
+    version_lue = champ_version(required=False)
 
     class Meta:
         model = Evenement
@@ -151,6 +156,8 @@ class EvenementAdminForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        if self.instance.pk is not None:
+            self.fields["version_lue"].initial = self.instance.version
 
     def clean(self):
         donnees = super().clean()
@@ -173,6 +180,7 @@ class EvenementAdminForm(forms.ModelForm):
                     evenement=self.instance,
                     par=self.request.user,
                     raison=donnees.get("raison", ""),
+                    version=donnees.get("version_lue"),
                     **parametres,
                 )
         except ValidationError as exc:

@@ -62,6 +62,22 @@ def changer_ordre(request, dossier_pk):
     return redirect("evenements:onglet", dossier_pk=dossier.pk)
 
 
+def _affichage_demande(request) -> bool:
+    """A type change asks to re-render the form with that type's fields, nothing saved.
+
+    It is a POST (HTMX, or the no-JS "Afficher" button): what the user typed, comments
+    included, and the CSRF token stay out of URLs and access logs.
+    """
+    return request.method == "POST" and "afficher" in request.POST
+
+
+def _saisie_en_cours(request) -> dict:
+    donnees = request.POST.dict()
+    for technique in ("csrfmiddlewaretoken", "afficher"):
+        donnees.pop(technique, None)
+    return donnees
+
+
 def _rendre_formulaire(request, template, contexte):
     """HTMX asks only for the form part when the type changes; otherwise the whole page."""
     if request.htmx:
@@ -73,8 +89,10 @@ def nouveau(request, dossier_pk):
     dossier = dossier_visible_ou_404(request, dossier_pk)
     if not droits.peut_saisir(request.user, dossier):
         raise PermissionDenied
-    # GET with a type (HTMX or the no-JS "Afficher" button) re-renders with that type's fields.
-    if request.method == "POST":
+    # A GET with a type (a link) or a POST "afficher" re-renders with that type's fields.
+    if _affichage_demande(request):
+        form = EvenementForm(initial=_saisie_en_cours(request), dossier=dossier)
+    elif request.method == "POST":
         form = EvenementForm(request.POST, dossier=dossier)
         if form.is_valid():
             try:
@@ -130,7 +148,10 @@ def modifier(request, pk):
     if not droits.peut_modifier(request.user, evenement):
         raise PermissionDenied
     dossier = evenement.dossier
-    if request.method == "POST":
+    if _affichage_demande(request):
+        saisie = _saisie_en_cours(request)
+        form = EvenementForm(initial=saisie, dossier=dossier, evenement=evenement)
+    elif request.method == "POST":
         form = EvenementForm(request.POST, dossier=dossier, evenement=evenement)
         if form.is_valid():
             try:
@@ -167,11 +188,14 @@ def supprimer(request, pk):
     evenement = _evenement_visible_ou_404(request, pk)
     if not droits.peut_supprimer(request.user, evenement):
         raise PermissionDenied
-    form = SuppressionForm(request.POST or None)
+    form = SuppressionForm(request.POST or None, initial=SuppressionForm.initial_depuis(evenement))
     if request.method == "POST" and form.is_valid():
         try:
             services.supprimer_evenement(
-                evenement=evenement, par=request.user, raison=form.cleaned_data["raison"]
+                evenement=evenement,
+                par=request.user,
+                raison=form.cleaned_data["raison"],
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             ajouter_erreurs(form, exc)

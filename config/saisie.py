@@ -1,0 +1,86 @@
+"""Control characters never enter through a form.
+
+A carriage return in a name once broke every e-mail header built from it; a NUL byte is
+refused by PostgreSQL. Every text field of every form (the app's through `SaisieNettoyee`,
+the admin's through `nettoyer_admin`) normalises its input before validation:
+single-line fields turn control characters and line separators into spaces; multi-line
+fields (a Textarea) keep tabs and line breaks (CR LF and CR become LF) and drop the rest.
+Passwords are left as typed.
+"""
+
+import re
+
+from django import forms
+
+_CONTROLES_LIGNE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SAUTS = re.compile(r"\r\n?|[\x85\u2028\u2029]")
+_CONTROLES_TEXTE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def nettoyer(texte: str, *, multiligne: bool = False) -> str:
+    if multiligne:
+        return _CONTROLES_TEXTE.sub("", _SAUTS.sub("\n", texte))
+    return _CONTROLES_LIGNE.sub(" ", texte.replace("\x00", ""))
+
+
+def est_protege(champ: forms.Field) -> bool:
+    return getattr(champ, "saisie_nettoyee", False)
+
+
+def proteger(champ: forms.Field) -> None:
+    """Make a text form field normalise what it receives (idempotent)."""
+    if not a_proteger(champ) or est_protege(champ):
+        return
+    multiligne = isinstance(champ.widget, forms.Textarea)
+    to_python = champ.to_python
+
+    def to_python_nettoye(valeur):
+        if isinstance(valeur, str):
+            valeur = nettoyer(valeur, multiligne=multiligne)
+        return to_python(valeur)
+
+    champ.to_python = to_python_nettoye
+    champ.saisie_nettoyee = True
+
+
+def a_proteger(champ: forms.Field) -> bool:
+    """Whether `proteger` applies to this field (for the test that walks every form)."""
+    return (
+        isinstance(champ, forms.CharField)
+        and not isinstance(champ, forms.JSONField)
+        and not isinstance(champ.widget, forms.PasswordInput)
+    )
+
+
+class SaisieNettoyee:
+    """Form mixin. Fields added in __init__ (per event type) are covered too: the
+    protection is applied when the form is cleaned."""
+
+    def full_clean(self):
+        for champ in self.fields.values():
+            proteger(champ)
+        super().full_clean()
+
+
+def avec_saisie_nettoyee(classe):
+    if classe is None or issubclass(classe, SaisieNettoyee):
+        return classe
+    return type(classe.__name__, (SaisieNettoyee, classe), {"__module__": classe.__module__})
+
+
+def nettoyer_admin() -> None:
+    """Give every registered ModelAdmin and inline form the mixin (run once all admin
+    modules are imported), so no admin form can forget it."""
+    from django.contrib.admin.sites import all_sites
+
+    for site in all_sites:
+        for modele_admin in site._registry.values():
+            for attribut in ("form", "add_form"):
+                if hasattr(modele_admin, attribut):
+                    setattr(
+                        modele_admin,
+                        attribut,
+                        avec_saisie_nettoyee(getattr(modele_admin, attribut)),
+                    )
+            for inline in modele_admin.inlines:
+                inline.form = avec_saisie_nettoyee(inline.form)
