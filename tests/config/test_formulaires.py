@@ -43,11 +43,7 @@ def _sous_classes(classe):
 def formulaires_du_projet() -> list[type[forms.BaseForm]]:
     _importer_formulaires()
     return sorted(
-        {
-            c
-            for c in _sous_classes(forms.BaseForm)
-            if c.__module__.split(".")[0] in APPLICATIONS
-        },
+        {c for c in _sous_classes(forms.BaseForm) if c.__module__.split(".")[0] in APPLICATIONS},
         key=lambda c: f"{c.__module__}.{c.__qualname__}",
     )
 

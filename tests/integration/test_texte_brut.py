@@ -35,7 +35,10 @@ def test_les_apostrophes_arrivent_telles_quelles(
     assert "&#x27;" not in texte and "&#x27;" not in message["Subject"]
     (au_beneficiaire,) = envoi_smtp.pour(dossier.beneficiaire.email)
     # (Python folds a long encoded subject after "Subject:", hence the strip)
-    assert au_beneficiaire["Subject"].strip() == "Votre parcours « Accompagnement vers l'emploi » commence"
+    assert (
+        au_beneficiaire["Subject"].strip()
+        == "Votre parcours « Accompagnement vers l'emploi » commence"
+    )
 
 
 def test_un_retour_chariot_dans_un_nom_ne_bloque_plus_les_envois(

@@ -69,7 +69,7 @@ def test_gabarit_utile_accepte(types):
 
 
 def test_le_texte_n_est_jamais_echappe():
-    donnees = {**rendu.EXEMPLE, "beneficiaire": {"prenom": "<Zoé> & \"Jo\" O'Brien"}}
+    donnees = {**rendu.EXEMPLE, "beneficiaire": {"prenom": '<Zoé> & "Jo" O\'Brien'}}
     texte = rendu.rendre(
         "{{ prestation.nom }} — {{ beneficiaire.prenom }}{% if 1 %} l'été{% endif %}", donnees
     )
