@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -251,8 +251,13 @@ def operer_action(request, pk, operation):
     else:
         messages.success(request, succes)
     suivant = request.POST.get("suivant")
-    if suivant and url_has_allowed_host_and_scheme(suivant, allowed_hosts={request.get_host()}):
-        return redirect(suivant)
+    # A path of this site only; redirect() would try to reverse a bare word ("0") and fail.
+    if (
+        suivant
+        and suivant.startswith("/")
+        and url_has_allowed_host_and_scheme(suivant, allowed_hosts={request.get_host()})
+    ):
+        return HttpResponseRedirect(suivant)
     return redirect("evenements:detail", pk=action.evenement_id)
 
 
