@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.saisie import SaisieNettoyee
+from dossiers.dates import bornes_evenement
 from dossiers.models import Dossier
 from evenements.champs import champ_de_formulaire, nom_du_champ, valeurs_initiales
 from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
@@ -73,6 +74,8 @@ class EvenementForm(SaisieNettoyee, forms.Form):
                 help_text="Conservée dans l'historique de l'événement.",
             )
             self.fields["version"] = champ_version()
+        debut, fin = bornes_evenement()  # the date picker offers the window the service checks
+        self.fields["date"].widget.attrs.update(min=f"{debut:%Y-%m-%d}", max=f"{fin:%Y-%m-%d}")
         self.champs_du_type = []
         self.type_choisi = self._type_choisi()
         if self.type_choisi is not None:
