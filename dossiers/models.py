@@ -1,6 +1,8 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -8,6 +10,22 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from phonenumber_field.modelfields import PhoneNumberField
 
 from dossiers.dates import valider_date_naissance
+
+
+def valider_emails_par_ligne(texte: str) -> None:
+    """Each line is an address a message will be sent to (and must fit Envoi.adresse)."""
+    valider = EmailValidator()
+    for numero, ligne in enumerate(texte.splitlines(), start=1):
+        ligne = ligne.strip()
+        if not ligne:
+            continue
+        try:
+            valider(ligne)
+        except ValidationError:
+            raise ValidationError(
+                f"Ligne {numero} : « {ligne[:80]} » n'est pas une adresse e-mail valide.",
+                code="emails",
+            ) from None
 
 
 class Equipe(models.Model):
@@ -27,7 +45,10 @@ class Equipe(models.Model):
 class Financeur(models.Model):
     raison_sociale = models.CharField("raison sociale", max_length=200, unique=True)
     emails_contact = models.TextField(
-        "e-mails de contact", blank=True, help_text="Une adresse par ligne."
+        "e-mails de contact",
+        blank=True,
+        help_text="Une adresse par ligne.",
+        validators=[valider_emails_par_ligne],
     )
     telephone = PhoneNumberField("téléphone", blank=True)
     actif = models.BooleanField("actif", default=True)

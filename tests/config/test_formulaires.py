@@ -199,3 +199,24 @@ def test_les_mots_de_passe_restent_tels_quels():
     formulaire = type("F", (SaisieNettoyee, forms.Form), {"mdp": champ})(data={"mdp": " a\tb "})
     assert formulaire.is_valid()
     assert formulaire.cleaned_data["mdp"] == "a\tb"  # CharField's own strip, nothing else
+
+
+def test_les_e_mails_d_un_financeur_sont_verifies_ligne_a_ligne(client, administrateur):
+    """Each line becomes an Envoi address (254 characters): refused at the source."""
+    from dossiers.models import Financeur
+
+    client.force_login(administrateur)
+    trop_longue = "a" * 64 + "@" + "b" * 300 + ".fr"
+    reponse = client.post(
+        "/admin/dossiers/financeur/add/",
+        {
+            "raison_sociale": "Région",
+            "emails_contact": f"ok@example.org\n\n{trop_longue}",
+            "telephone": "",
+            "actif": "on",
+        },
+    )
+    assert reponse.status_code == 200
+    assert "Ligne 3 : « aaaa" in reponse.content.decode()
+    assert "n&#x27;est pas une adresse e-mail valide" in reponse.content.decode()
+    assert not Financeur.objects.exists()
