@@ -39,15 +39,17 @@ def liste(request):
     filtres = FiltreDossiersForm(
         request.GET or None, referents=_referents(request.user), equipes=_equipes(request.user)
     )
-    if filtres.is_valid():
+    if filtres.is_bound:
+        # A refused filter is shown next to its field; the others still apply.
+        filtres.is_valid()
         donnees = filtres.cleaned_data
-        if donnees["q"]:
+        if donnees.get("q"):
             for mot in donnees["q"].split():
                 dossiers = dossiers.filter(
                     Q(beneficiaire__nom__icontains=mot) | Q(beneficiaire__prenom__icontains=mot)
                 )
         for champ in ("statut", "prestation", "referent", "equipe"):
-            if donnees[champ]:
+            if donnees.get(champ):
                 dossiers = dossiers.filter(**{champ: donnees[champ]})
     page = Paginator(dossiers.order_by("beneficiaire__nom", "beneficiaire__prenom", "pk"), PAR_PAGE)
     page = page.get_page(request.GET.get("page"))

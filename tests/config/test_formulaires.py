@@ -220,3 +220,17 @@ def test_les_e_mails_d_un_financeur_sont_verifies_ligne_a_ligne(client, administ
     assert "Ligne 3 : « aaaa" in reponse.content.decode()
     assert "n&#x27;est pas une adresse e-mail valide" in reponse.content.decode()
     assert not Financeur.objects.exists()
+
+
+def test_un_filtre_refuse_est_signale_et_les_autres_s_appliquent(client, alice, dossier):
+    from tests.factories import DossierFactory
+
+    DossierFactory(equipe=dossier.equipe)
+    client.force_login(alice)
+    tous = client.get("/dossiers/", {"q": "x" * 201, "prestation": "?"})
+    page = tous.content.decode()
+    assert "au plus 200 caractères" in page
+    assert "Sélectionnez un choix valide" in page
+    assert tous.context["page"].paginator.count == 2
+    en_cours = client.get("/dossiers/", {"q": "x" * 201, "statut": "en_cours"})
+    assert en_cours.context["page"].paginator.count == 0  # the valid filter still applies
