@@ -84,3 +84,18 @@ def nettoyer_admin() -> None:
                     )
             for inline in modele_admin.inlines:
                 inline.form = avec_saisie_nettoyee(inline.form)
+            if modele_admin.list_editable:
+                _nettoyer_liste_modifiable(modele_admin)
+
+
+def _nettoyer_liste_modifiable(modele_admin) -> None:
+    """The changelist's editable rows use a form of their own, built per request."""
+    fabrique = modele_admin.get_changelist_form
+    if getattr(fabrique, "saisie_nettoyee", False):
+        return
+
+    def get_changelist_form(request, **kwargs):
+        return avec_saisie_nettoyee(fabrique(request, **kwargs))
+
+    get_changelist_form.saisie_nettoyee = True
+    modele_admin.get_changelist_form = get_changelist_form

@@ -57,6 +57,8 @@ def formulaires_de_l_admin(administrateur) -> list[tuple[str, type[forms.BaseFor
         if modele_admin.has_add_permission(requete):
             trouves.append((f"{nom} (ajout)", modele_admin.get_form(requete, None)))
         trouves.append((f"{nom} (modification)", modele_admin.get_form(requete, modele())))
+        if modele_admin.list_editable:
+            trouves.append((f"{nom} (liste)", modele_admin.get_changelist_form(requete)))
         for inline in modele_admin.get_inline_instances(requete):
             formulaire = inline.get_formset(requete).form
             trouves.append((f"{nom} ↳ {inline.model._meta.label}", formulaire))
