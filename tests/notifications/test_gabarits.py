@@ -148,3 +148,11 @@ def test_envoi_d_un_gabarit_casse_echoue_avec_la_raison(
     # the other notifications of the event went out
     autres = entree.actions.exclude(configuration=gabarit_casse)
     assert {a.etat for a in autres} == {EtatAction.EXECUTEE}
+
+
+def test_les_gabarits_par_defaut_passent_la_verification():
+    from notifications.referentiel import DEFAUTS
+
+    for _code, _destinataire, _liee, _delai, sujet, corps in DEFAUTS:
+        rendu.verifier(sujet)
+        rendu.verifier(corps)
