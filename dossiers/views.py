@@ -70,7 +70,8 @@ def liste(request):
 
 @permission_required("dossiers.add_dossier", raise_exception=True)
 def nouveau(request):
-    donnees = request.POST or None
+    # An empty POST is a POST: refused with its reasons, not shown again as a blank form.
+    donnees = request.POST if request.method == "POST" else None
     form = DossierForm(
         donnees,
         equipes=_equipes(request.user),

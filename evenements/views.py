@@ -188,7 +188,9 @@ def supprimer(request, pk):
     evenement = _evenement_visible_ou_404(request, pk)
     if not droits.peut_supprimer(request.user, evenement):
         raise PermissionDenied
-    form = SuppressionForm(request.POST or None, initial=SuppressionForm.initial_depuis(evenement))
+    # An empty POST is a POST: refused with its reason, not shown again as a blank form.
+    donnees = request.POST if request.method == "POST" else None
+    form = SuppressionForm(donnees, initial=SuppressionForm.initial_depuis(evenement))
     if request.method == "POST" and form.is_valid():
         try:
             services.supprimer_evenement(

@@ -236,3 +236,14 @@ def test_un_filtre_refuse_est_signale_et_les_autres_s_appliquent(client, alice, 
     assert tous.context["page"].paginator.count == 2
     en_cours = client.get("/dossiers/", {"q": "x" * 201, "statut": "en_cours"})
     assert en_cours.context["page"].paginator.count == 0  # the valid filter still applies
+
+
+def test_un_envoi_vide_est_refuse_avec_ses_raisons(client, rose, dossier, types):
+    from evenements.services import enregistrer_evenement
+
+    entree = enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=rose)
+    client.force_login(rose)
+    for url in ("/dossiers/nouveau/", f"/evenements/{entree.pk}/supprimer/"):
+        reponse = client.post(url, {})
+        assert reponse.status_code == 200
+        assert "obligatoire" in reponse.content.decode(), url
