@@ -60,6 +60,24 @@ class SaisieNettoyee:
         for champ in self.fields.values():
             proteger(champ)
         super().full_clean()
+        self._oublier_choix_illisibles()
+
+    def _oublier_choix_illisibles(self) -> None:
+        """The admin's autocomplete widget looks the submitted ids up again to display them:
+        an id that is not a number was a 500. A refused choice is shown empty, its error
+        beside it."""
+        from django.contrib.admin.widgets import AutocompleteMixin
+
+        def autocomplete(nom) -> bool:
+            widget = self.fields[nom].widget
+            widget = getattr(widget, "widget", widget)  # inside RelatedFieldWidgetWrapper
+            return isinstance(widget, AutocompleteMixin)
+
+        refuses = [nom for nom in (self._errors or {}) if nom in self.fields and autocomplete(nom)]
+        if refuses:
+            self.data = self.data.copy()
+            for nom in refuses:
+                self.data.pop(self.add_prefix(nom), None)
 
 
 def avec_saisie_nettoyee(classe):

@@ -247,3 +247,16 @@ def test_un_envoi_vide_est_refuse_avec_ses_raisons(client, rose, dossier, types)
         reponse = client.post(url, {})
         assert reponse.status_code == 200
         assert "obligatoire" in reponse.content.decode(), url
+
+
+@pytest.mark.parametrize("valeur", [":", "é" * 300, "1.5", "-1", "99999999999999999999999"])
+def test_un_choix_illisible_dans_un_champ_autocomplete_est_refuse(
+    client, administrateur, types, valeur
+):
+    client.force_login(administrateur)
+    reponse = client.post(
+        "/admin/evenements/evenement/add/",
+        {"dossier": valeur, "type_evenement": types["entree"].pk, "date": "01/02/2026"},
+    )
+    assert reponse.status_code == 200
+    assert "Sélectionnez un choix valide" in reponse.content.decode()
