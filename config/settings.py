@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.SansOctetNul",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -205,6 +206,27 @@ if not (
     SMS_BACKEND in ("console", "memoire") or SMS_BACKEND.startswith(("fichier://", "brevo://"))
 ):
     raise ImproperlyConfigured(f"SMS_BACKEND inconnu : {SMS_BACKEND!r}")
+
+# Revision reasons are as long as the forms allow (simple-history's default column is 100).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+
+# Plausible dates, checked by the services and model validators whatever the way in.
+# Events: from EVENEMENT_DATE_MIN to today + EVENEMENT_ANNEES_A_VENIR years (planned events).
+# Birth dates: from NAISSANCE_DATE_MIN to today minus NAISSANCE_AGE_MIN years (the youngest
+# public of training schemes: apprenticeship from 15, "prépa" schemes from 14).
+def _date(nom: str, defaut: str) -> datetime.date:
+    valeur = env.str(nom, default=defaut)
+    try:
+        return datetime.date.fromisoformat(valeur)
+    except ValueError:
+        raise ImproperlyConfigured(f"{nom} : date AAAA-MM-JJ attendue, pas {valeur!r}") from None
+
+
+EVENEMENT_DATE_MIN = _date("EVENEMENT_DATE_MIN", "1990-01-01")
+EVENEMENT_ANNEES_A_VENIR = env.int("EVENEMENT_ANNEES_A_VENIR", default=2)
+NAISSANCE_DATE_MIN = _date("NAISSANCE_DATE_MIN", "1900-01-01")
+NAISSANCE_AGE_MIN = env.int("NAISSANCE_AGE_MIN", default=14)
 
 PHONENUMBER_DEFAULT_REGION = "FR"
 PHONENUMBER_DB_FORMAT = "E164"

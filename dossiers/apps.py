@@ -20,3 +20,8 @@ class DossiersConfig(AppConfig):
 
         user_logged_out.connect(annoncer_deconnexion, dispatch_uid="annoncer_deconnexion")
         user_logged_in.connect(noter_activite_a_la_connexion, dispatch_uid="noter_activite")
+
+        # Every admin module is imported by now (the admin app comes first in INSTALLED_APPS).
+        from config.saisie import nettoyer_admin
+
+        nettoyer_admin()

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from config.saisie import SaisieNettoyee
 from dossiers.models import Beneficiaire, Equipe, Financeur, Prestation, Statut
 
 
@@ -11,7 +12,7 @@ class UtilisateurChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class FiltreDossiersForm(forms.Form):
+class FiltreDossiersForm(SaisieNettoyee, forms.Form):
     q = forms.CharField(
         label="Rechercher",
         required=False,
@@ -42,7 +43,7 @@ class FiltreDossiersForm(forms.Form):
         self.fields["equipe"].queryset = equipes
 
 
-class BeneficiaireForm(forms.ModelForm):
+class BeneficiaireForm(SaisieNettoyee, forms.ModelForm):
     class Meta:
         model = Beneficiaire
         fields = [
@@ -63,7 +64,7 @@ class BeneficiaireForm(forms.ModelForm):
         }
 
 
-class DossierForm(forms.Form):
+class DossierForm(SaisieNettoyee, forms.Form):
     beneficiaire = forms.ModelChoiceField(
         label="Bénéficiaire existant",
         queryset=Beneficiaire.objects.none(),
@@ -99,7 +100,7 @@ class DossierForm(forms.Form):
                 self.initial["equipe"] = seules[0].pk
 
 
-class BeneficiaireEditionForm(forms.ModelForm):
+class BeneficiaireEditionForm(SaisieNettoyee, forms.ModelForm):
     """A bénéficiaire's details; the reason is optional (kept in the history if given)."""
 
     # Missing or tampered: the service answers with the conflict message.
@@ -118,7 +119,7 @@ class BeneficiaireEditionForm(forms.ModelForm):
         return {c: self.cleaned_data[c] for c in self._meta.fields}
 
 
-class DossierEditionForm(forms.Form):
+class DossierEditionForm(SaisieNettoyee, forms.Form):
     """What a responsable decides on a dossier; the reason is required (billing, reports)."""
 
     referent = UtilisateurChoiceField(label="Référent", queryset=get_user_model().objects.none())

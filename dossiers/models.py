@@ -1,6 +1,8 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -8,7 +10,24 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from dossiers.dates import valider_date_naissance
 from dossiers.recherche import texte_de_recherche
+
+
+def valider_emails_par_ligne(texte: str) -> None:
+    """Each line is an address a message will be sent to (and must fit Envoi.adresse)."""
+    valider = EmailValidator()
+    for numero, ligne in enumerate(texte.splitlines(), start=1):
+        ligne = ligne.strip()
+        if not ligne:
+            continue
+        try:
+            valider(ligne)
+        except ValidationError:
+            raise ValidationError(
+                f"Ligne {numero} : « {ligne[:80]} » n'est pas une adresse e-mail valide.",
+                code="emails",
+            ) from None
 
 
 class Equipe(models.Model):
@@ -28,7 +47,10 @@ class Equipe(models.Model):
 class Financeur(models.Model):
     raison_sociale = models.CharField("raison sociale", max_length=200, unique=True)
     emails_contact = models.TextField(
-        "e-mails de contact", blank=True, help_text="Une adresse par ligne."
+        "e-mails de contact",
+        blank=True,
+        help_text="Une adresse par ligne.",
+        validators=[valider_emails_par_ligne],
     )
     telephone = PhoneNumberField("téléphone", blank=True)
     actif = models.BooleanField("actif", default=True)
@@ -53,7 +75,9 @@ class Beneficiaire(models.Model):
     civilite = models.CharField("civilité", max_length=3, choices=Civilite.choices, blank=True)
     nom = models.CharField("nom", max_length=120)
     prenom = models.CharField("prénom", max_length=120)
-    date_naissance = models.DateField("date de naissance", null=True, blank=True)
+    date_naissance = models.DateField(
+        "date de naissance", null=True, blank=True, validators=[valider_date_naissance]
+    )
     email = models.EmailField("e-mail", blank=True)
     mobile = PhoneNumberField("mobile", blank=True)
     adresse = models.TextField("adresse", blank=True)

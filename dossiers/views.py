@@ -41,13 +41,15 @@ def liste(request):
         referents=referents_visibles(request.user),
         equipes=equipes_visibles(request.user),
     )
-    if filtres.is_valid():
+    if filtres.is_bound:
+        # A refused filter is shown next to its field; the others still apply.
+        filtres.is_valid()
         donnees = filtres.cleaned_data
-        if donnees["q"]:
+        if donnees.get("q"):
             for mot in normaliser(donnees["q"]).split():
                 dossiers = dossiers.filter(beneficiaire__recherche__contains=mot)
         for champ in ("statut", "prestation", "referent", "equipe"):
-            if donnees[champ]:
+            if donnees.get(champ):
                 dossiers = dossiers.filter(**{champ: donnees[champ]})
     page = Paginator(dossiers.order_by("beneficiaire__nom", "beneficiaire__prenom", "pk"), PAR_PAGE)
     page = page.get_page(request.GET.get("page"))
@@ -68,7 +70,8 @@ def liste(request):
 
 @permission_required("dossiers.add_dossier", raise_exception=True)
 def nouveau(request):
-    donnees = request.POST or None
+    # An empty POST is a POST: refused with its reasons, not shown again as a blank form.
+    donnees = request.POST if request.method == "POST" else None
     form = DossierForm(
         donnees,
         beneficiaires=beneficiaires_visibles(request.user),

@@ -11,7 +11,9 @@ from config.erreurs import ajouter_erreurs
 from dossiers.models import Dossier, Statut
 from evenements import services
 from evenements.champs import champ_de_formulaire, nom_du_champ, valeurs_initiales
+from evenements.forms import champ_version
 from evenements.models import (
+    RAISON_LONGUEUR_MAX,
     ActionDeclenchee,
     ChampSupplementaire,
     Evenement,
@@ -151,8 +153,11 @@ class EvenementAdminForm(forms.ModelForm):
     raison = forms.CharField(
         label="Raison de la modification",
         required=False,
+        max_length=RAISON_LONGUEUR_MAX,
         help_text="Obligatoire pour modifier un événement existant.",
     )
+    # Named apart from the model's non-editable `version`, which a ModelForm may not declare.
+    version_lue = champ_version(required=False)
 
     class Meta:
         model = Evenement
@@ -182,6 +187,8 @@ class EvenementAdminForm(forms.ModelForm):
         for motif in motifs:
             groupes.setdefault(motif.get_liste_display(), []).append((motif.pk, motif.libelle))
         return [("", "---------"), *groupes.items()]
+        if self.instance.pk is not None:
+            self.fields["version_lue"].initial = self.instance.version
 
     def clean(self):
         donnees = super().clean()
@@ -205,6 +212,7 @@ class EvenementAdminForm(forms.ModelForm):
                     evenement=self.instance,
                     par=self.request.user,
                     raison=donnees.get("raison", ""),
+                    version=donnees.get("version_lue"),
                     **parametres,
                 )
         except ValidationError as exc:
@@ -232,7 +240,7 @@ class EvenementAdmin(SimpleHistoryAdmin):
         # form fields, so the service's refusals about them show next to them.
         donnees = request.POST if request.method == "POST" else request.GET
         type_choisi = _type_choisi(donnees, obj)
-        dossier = obj.dossier if obj is not None else _dossier_choisi(donnees)
+        dossier = obj.dossier if obj is not None and obj.dossier_id else _dossier_choisi(donnees)
         prestation = dossier.prestation if dossier is not None else None
         actuelles = obj.valeurs if obj is not None else {}
         champs = type_choisi.champs_saisis(actuelles) if type_choisi is not None else []

@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from dossiers.dates import valider_date_plausible
 from dossiers.models import Financeur, Phase, Prestation
 from evenements.models import ChampSupplementaire
 
@@ -37,7 +38,11 @@ def champ_de_formulaire(
         case Nature.NOMBRE:
             return forms.DecimalField(max_digits=12, decimal_places=2, **commun)
         case Nature.DATE:
-            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **commun)
+            return forms.DateField(
+                widget=forms.DateInput(attrs={"type": "date"}),
+                validators=[valider_date_plausible],
+                **commun,
+            )
         case Nature.OUI_NON:
             return forms.ChoiceField(choices=OUI_NON, **commun)
         case Nature.CHOIX:

@@ -4,9 +4,11 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from config.saisie import SaisieNettoyee
+from dossiers.dates import bornes_evenement
 from dossiers.models import Dossier
 from evenements.champs import champ_de_formulaire, nom_du_champ, valeurs_initiales
-from evenements.models import Evenement, Motif, TypeEvenement
+from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
 from evenements.services import types_disponibles, types_proposes
 
 AIDE_COMMENTAIRE = (
@@ -15,7 +17,26 @@ AIDE_COMMENTAIRE = (
 )
 
 
-class EvenementForm(forms.Form):
+VERSION_ILLISIBLE = (
+    "La version de l'événement manque ou est illisible : votre modification n'est pas "
+    "enregistrée. Rechargez la page, puis refaites-la."
+)
+
+
+def champ_version(required: bool = True) -> forms.IntegerField:
+    """The event's version counter the form was built from: checked by the service."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=required,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"), VERSION_ILLISIBLE
+        ),
+    )
+
+
+class EvenementForm(SaisieNettoyee, forms.Form):
     """The form of the seed: type, date, commentaire, motif and the type's extra fields.
 
     Its fields depend on the chosen type; the service re-validates everything.
@@ -51,10 +72,12 @@ class EvenementForm(forms.Form):
             )
             self.fields["raison"] = forms.CharField(
                 label="Raison de la modification",
-                max_length=500,
+                max_length=RAISON_LONGUEUR_MAX,
                 help_text="Conservée dans l'historique de l'événement.",
             )
-            self.fields["version"] = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+            self.fields["version"] = champ_version()
+        debut, fin = bornes_evenement()  # the date picker offers the window the service checks
+        self.fields["date"].widget.attrs.update(min=f"{debut:%Y-%m-%d}", max=f"{fin:%Y-%m-%d}")
         self.champs_du_type = []
         self.champs_saisis = []
         self.type_choisi = self._type_choisi()
@@ -125,15 +148,22 @@ class EvenementForm(forms.Form):
             "date": evenement.date,
             "commentaire": evenement.commentaire,
             "motif": evenement.motif_id,
-            "version": evenement.modifie_le or evenement.cree_le,
+            "version": evenement.version,
             **valeurs_initiales(list(evenement.type_evenement.champs.all()), evenement.valeurs),
         }
 
 
-class SuppressionForm(forms.Form):
+class SuppressionForm(SaisieNettoyee, forms.Form):
     raison = forms.CharField(
         label="Raison de la suppression",
+        max_length=RAISON_LONGUEUR_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Obligatoire : l'historique des événements est une trace légale du parcours.",
         error_messages={"required": "La raison de la suppression est obligatoire."},
     )
+    # Checked when sent (the page sends it); a deletion confirms nothing else the user typed.
+    version = champ_version(required=False)
+
+    @classmethod
+    def initial_depuis(cls, evenement: Evenement) -> dict:
+        return {"version": evenement.version}

@@ -174,6 +174,10 @@ class ChampSupplementaire(models.Model):
         return [c.strip() for c in self.choix.splitlines() if c.strip()]
 
 
+# Edit and deletion reasons: what the forms accept and the services enforce.
+RAISON_LONGUEUR_MAX = 500
+
+
 class EvenementQuerySet(models.QuerySet):
     def actifs(self):
         return self.filter(supprime_le__isnull=True)
@@ -230,6 +234,12 @@ class Evenement(models.Model):
         verbose_name="supprimé par",
     )
     raison_suppression = models.TextField("raison de la suppression", blank=True)
+    version = models.PositiveIntegerField(
+        "version",
+        default=1,
+        editable=False,
+        help_text="Incrémentée par chaque écriture : le formulaire de modification la renvoie.",
+    )
 
     history = HistoricalRecords(
         verbose_name="révision d'événement",

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from dossiers.dates import bornes_evenement, hors_bornes
 from dossiers.droits import exiger, peut_voir_dossier
 from dossiers.models import Dossier
 from dossiers.services import autre_dossier_ouvert
 from evenements import droits, pipeline
 from evenements.champs import valider_valeurs
-from evenements.models import Evenement, Motif, TypeEvenement
+from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
 from evenements.rejeu import HistoireIllegale, rejouer
 from evenements.selectors import histoire_active
 
@@ -100,7 +101,9 @@ def _valider_saisie(
     valeurs: dict[str, Any],
     motif_actuel: Motif | None = None,
     valeurs_actuelles: dict[str, Any] | None = None,
+    date_actuelle: datetime.date | None = None,
 ) -> dict[str, Any]:
+    """Check an entry; an event's unchanged date is not re-checked against the window."""
     erreurs: dict[str, list[str]] = {}
     offerts = types_disponibles(dossier).filter(pk=type_evenement.pk)
     if not offerts.exists():
@@ -110,6 +113,8 @@ def _valider_saisie(
         ]
     if not isinstance(date, datetime.date):
         erreurs["date"] = ["Indiquez la date de l'événement."]
+    elif date != date_actuelle and (message := hors_bornes(date, bornes_evenement())):
+        erreurs["date"] = [message]
     if type_evenement.commentaire_obligatoire and not commentaire.strip():
         erreurs["commentaire"] = [f"Le commentaire est obligatoire pour « {type_evenement} »."]
     exigence = type_evenement.motif
@@ -145,6 +150,9 @@ def _rang_suivant(dossier: Dossier, date: datetime.date) -> int:
 
 
 def _enregistrer_revision(evenement: Evenement, par, raison: str) -> None:
+    """Save with its revision; every write after the first bumps the version counter."""
+    if evenement.pk is not None:
+        evenement.version += 1
     evenement._history_user = par
     evenement._change_reason = raison
     evenement.save()
@@ -196,14 +204,29 @@ def _verrouiller_evenement(evenement: Evenement) -> tuple[Evenement, Dossier]:
     return evenement, dossier
 
 
-def _verifier_version(evenement: Evenement, version: datetime.datetime | None) -> None:
-    """Optimistic check: refuse to overwrite a change made since the form was opened."""
-    courante = evenement.modifie_le or evenement.cree_le
-    if version is not None and courante != version:
+def _verifier_version(evenement: Evenement, version: int | None) -> None:
+    """Optimistic check: refuse to overwrite a change made since the form was opened.
+
+    `version` is the counter the form was built from; None skips the check (a caller that
+    has just read the event, e.g. the shell). The web form always sends it.
+    """
+    if version is not None and version != evenement.version:
         raise ValidationError(
-            "Cet événement a été modifié par quelqu'un d'autre pendant votre saisie. "
-            "Rechargez la page pour voir sa version actuelle."
+            "Cet événement a été modifié par quelqu'un d'autre pendant votre "
+            "saisie : votre modification n'est pas enregistrée. Rechargez la page pour voir "
+            "sa version actuelle, puis refaites votre modification."
         )
+
+
+def _verifier_raison(raison: str, message_si_vide: str) -> str:
+    raison = raison.strip()
+    if not raison:
+        raise ValidationError({"raison": [message_si_vide]})
+    if len(raison) > RAISON_LONGUEUR_MAX:
+        raise ValidationError(
+            {"raison": [f"La raison ne peut pas dépasser {RAISON_LONGUEUR_MAX} caractères."]}
+        )
+    return raison
 
 
 @transaction.atomic
@@ -217,13 +240,12 @@ def modifier_evenement(
     commentaire: str = "",
     motif: Motif | None = None,
     valeurs: dict[str, Any] | None = None,
-    version: datetime.datetime | None = None,
+    version: int | None = None,
 ) -> Evenement:
     evenement, dossier = _verrouiller_evenement(evenement)
     exiger(droits.peut_modifier(par, evenement))
     _verifier_version(evenement, version)
-    if not raison.strip():
-        raise ValidationError({"raison": ["Indiquez la raison de la modification."]})
+    raison = _verifier_raison(raison, "Indiquez la raison de la modification.")
     valeurs = _valider_saisie(
         dossier=dossier,
         type_evenement=type_evenement,
@@ -233,6 +255,7 @@ def modifier_evenement(
         valeurs=valeurs or {},
         motif_actuel=evenement.motif,
         valeurs_actuelles=evenement.valeurs,
+        date_actuelle=evenement.date,
     )
     if date != evenement.date:
         evenement.rang = _rang_suivant(dossier, date)
@@ -243,23 +266,25 @@ def modifier_evenement(
     evenement.valeurs = valeurs
     evenement.modifie_le = timezone.now()
     evenement.modifie_par = par
-    _enregistrer_revision(evenement, par, raison.strip())
+    _enregistrer_revision(evenement, par, raison)
     recalculer_dossier(dossier, en_cours=evenement, par=par)
     pipeline.corriger(evenement, supprime=False)
     return evenement
 
 
 @transaction.atomic
-def supprimer_evenement(*, evenement: Evenement, par, raison: str) -> Evenement:
+def supprimer_evenement(
+    *, evenement: Evenement, par, raison: str, version: int | None = None
+) -> Evenement:
     """Soft delete: the event stays in the legal record with who, when and why."""
     evenement, dossier = _verrouiller_evenement(evenement)
     exiger(droits.peut_supprimer(par, evenement))
-    if not raison.strip():
-        raise ValidationError({"raison": ["La raison de la suppression est obligatoire."]})
+    _verifier_version(evenement, version)
+    raison = _verifier_raison(raison, "La raison de la suppression est obligatoire.")
     evenement.supprime_le = timezone.now()
     evenement.supprime_par = par
-    evenement.raison_suppression = raison.strip()
-    _enregistrer_revision(evenement, par, f"Suppression : {raison.strip()}")
+    evenement.raison_suppression = raison
+    _enregistrer_revision(evenement, par, f"Suppression : {raison}")
     recalculer_dossier(dossier, par=par)
     pipeline.corriger(evenement, supprime=True)
     return evenement

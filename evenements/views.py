@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -78,6 +78,22 @@ def changer_ordre(request, dossier_pk):
     return redirect(f"{url}?supprimes=1" if request.POST.get("supprimes") == "1" else url)
 
 
+def _affichage_demande(request) -> bool:
+    """A type change asks to re-render the form with that type's fields, nothing saved.
+
+    It is a POST (HTMX, or the no-JS "Afficher" button): what the user typed, comments
+    included, and the CSRF token stay out of URLs and access logs.
+    """
+    return request.method == "POST" and "afficher" in request.POST
+
+
+def _saisie_en_cours(request) -> dict:
+    donnees = request.POST.dict()
+    for technique in ("csrfmiddlewaretoken", "afficher"):
+        donnees.pop(technique, None)
+    return donnees
+
+
 def _rendre_formulaire(request, template, contexte):
     """HTMX asks only for the form part when the type changes; otherwise the whole page."""
     if request.htmx:
@@ -89,8 +105,10 @@ def nouveau(request, dossier_pk):
     dossier = dossier_visible_ou_404(request, dossier_pk)
     if not droits.peut_saisir(request.user, dossier):
         raise PermissionDenied
-    # GET with a type (HTMX or the no-JS "Afficher" button) re-renders with that type's fields.
-    if request.method == "POST":
+    # A GET with a type (a link) or a POST "afficher" re-renders with that type's fields.
+    if _affichage_demande(request):
+        form = EvenementForm(initial=_saisie_en_cours(request), dossier=dossier)
+    elif request.method == "POST":
         form = EvenementForm(request.POST, dossier=dossier)
         if form.is_valid():
             try:
@@ -150,7 +168,10 @@ def modifier(request, pk):
     if not droits.peut_modifier(request.user, evenement):
         raise PermissionDenied
     dossier = evenement.dossier
-    if request.method == "POST":
+    if _affichage_demande(request):
+        saisie = _saisie_en_cours(request)
+        form = EvenementForm(initial=saisie, dossier=dossier, evenement=evenement)
+    elif request.method == "POST":
         form = EvenementForm(request.POST, dossier=dossier, evenement=evenement)
         if form.is_valid():
             try:
@@ -187,11 +208,16 @@ def supprimer(request, pk):
     evenement = _evenement_visible_ou_404(request, pk)
     if not droits.peut_supprimer(request.user, evenement):
         raise PermissionDenied
-    form = SuppressionForm(request.POST or None)
+    # An empty POST is a POST: refused with its reason, not shown again as a blank form.
+    donnees = request.POST if request.method == "POST" else None
+    form = SuppressionForm(donnees, initial=SuppressionForm.initial_depuis(evenement))
     if request.method == "POST" and form.is_valid():
         try:
             services.supprimer_evenement(
-                evenement=evenement, par=request.user, raison=form.cleaned_data["raison"]
+                evenement=evenement,
+                par=request.user,
+                raison=form.cleaned_data["raison"],
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             ajouter_erreurs(form, exc)
@@ -250,8 +276,13 @@ def operer_action(request, pk, operation):
     else:
         messages.success(request, succes)
     suivant = request.POST.get("suivant")
-    if suivant and url_has_allowed_host_and_scheme(suivant, allowed_hosts={request.get_host()}):
-        return redirect(suivant)
+    # A path of this site only; redirect() would try to reverse a bare word ("0") and fail.
+    if (
+        suivant
+        and suivant.startswith("/")
+        and url_has_allowed_host_and_scheme(suivant, allowed_hosts={request.get_host()})
+    ):
+        return HttpResponseRedirect(suivant)
     return redirect("evenements:detail", pk=action.evenement_id)
 
 

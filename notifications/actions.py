@@ -19,6 +19,12 @@ def _modele(configuration) -> ModeleNotification:
     return configuration.modelenotification  # cached when select_related, else one query
 
 
+def _tronquer(texte: str, champ: str) -> str:
+    """Fit a rendered text to its Envoi column (PostgreSQL refuses longer values)."""
+    longueur = Envoi._meta.get_field(champ).max_length
+    return texte if len(texte) <= longueur else texte[: longueur - 1] + "…"
+
+
 def destinataires(modele: ModeleNotification, dossier: Dossier) -> list[tuple[str, str]]:
     """(label, address) pairs; ActionIgnoree says why there is nobody to write to."""
     if modele.canal == Canal.ALERTE:
@@ -115,7 +121,8 @@ class NatureNotification:
     def _messages(self, action: ActionDeclenchee, modele: ModeleNotification):
         evenement = action.evenement
         donnees = rendu.contexte(evenement)
-        sujet = rendu.rendre(modele.sujet, donnees).replace("\n", " ")
+        # A header is one line whatever the data holds (CR, LF, U+2028…), and fits its column.
+        sujet = _tronquer(" ".join(rendu.rendre(modele.sujet, donnees).split()), "sujet")
         corps = rendu.rendre(modele.corps, donnees)
         if action.corrige_id is None:
             dossier = evenement.dossier
@@ -133,7 +140,7 @@ class NatureNotification:
         else:
             texte = f"Le message précédent est corrigé. Version à jour :\n\n{corps}"
         return [
-            (e.destinataire, e.adresse, f"Correction : {e.sujet}".strip(), texte)
+            (e.destinataire, e.adresse, _tronquer(f"Correction : {e.sujet}", "sujet"), texte)
             for e in action.corrige.envois.filter(etat=Envoi.Etat.ENVOYE).order_by("pk")
         ]
 
@@ -162,7 +169,7 @@ class NatureNotification:
                     "dossier_id": action.evenement.dossier_id,
                     "action": action,
                     "canal": modele.canal,
-                    "destinataire": libelle,
+                    "destinataire": _tronquer(libelle, "destinataire"),
                     "adresse": adresse,
                     "sujet": sujet,
                     "corps": corps,

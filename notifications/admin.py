@@ -8,25 +8,6 @@ from evenements.models import Evenement
 from notifications import rendu
 from notifications.models import Alerte, Envoi, ModeleNotification
 
-EXEMPLE = {
-    "beneficiaire": {"civilite": "Madame", "nom": "Martin", "prenom": "Léa"},
-    "dossier": {
-        "statut": "En cours",
-        "phase": "Bilan initial",
-        "date_entree": "02/03/2026",
-        "date_sortie": "",
-    },
-    "evenement": {
-        "type": "Entrée en prestation",
-        "date": "02/03/2026",
-        "commentaire": "Objectifs fixés",
-        "motif": "",
-    },
-    "prestation": {"nom": "Accompagnement vers l'emploi"},
-    "financeur": {"raison_sociale": "Région Auvergne-Rhône-Alpes"},
-    "referent": {"nom": "Claire Conseil", "email": "claire@example.fr"},
-}
-
 
 class ModeleNotificationForm(forms.ModelForm):
     class Meta:
@@ -49,8 +30,8 @@ class ModeleNotificationForm(forms.ModelForm):
         for champ in ("sujet", "corps"):
             try:
                 rendu.verifier(donnees.get(champ) or "")
-            except rendu.TemplateSyntaxError as exc:
-                self.add_error(champ, f"Gabarit invalide : {exc}")
+            except rendu.GabaritInvalide as exc:
+                self.add_error(champ, str(exc))
         if donnees.get("destinataire") == ModeleNotification.Destinataire.ADRESSE_FIXE:
             adresse = donnees.get("adresse_fixe", "")
             if not adresse:
@@ -90,13 +71,19 @@ def apercu(modele: ModeleNotification) -> str:
         .order_by("-pk")
         .first()
     )
-    donnees = rendu.contexte(dernier) if dernier else EXEMPLE
+    donnees = rendu.contexte(dernier) if dernier else rendu.EXEMPLE
     source = f"dernier événement de ce type (n° {dernier.pk})" if dernier else "exemple"
+    try:
+        sujet, corps = rendu.rendre(modele.sujet, donnees), rendu.rendre(modele.corps, donnees)
+    except rendu.GabaritInvalide as exc:  # saved before the check existed: show, never 500
+        return format_html(
+            '<p class="errornote">Aperçu impossible : {} Corrigez le gabarit ci-dessus.</p>', exc
+        )
     return format_html(
         "<p><em>Aperçu ({}) :</em></p><p><strong>{}</strong></p><pre>{}</pre>",
         source,
-        rendu.rendre(modele.sujet, donnees),
-        rendu.rendre(modele.corps, donnees),
+        sujet,
+        corps,
     )
 
 

@@ -100,8 +100,9 @@ class Envoi(models.Model):
     sujet = models.CharField("sujet", max_length=250, blank=True)
     corps = models.TextField("message")
     etat = models.CharField("état", max_length=10, choices=Etat.choices, default=Etat.A_ENVOYER)
+    # Room for the e-mail Message-ID "<{cle}@parcours>" built from the 340-character key.
     identifiant_fournisseur = models.CharField(
-        "identifiant fournisseur", max_length=200, blank=True
+        "identifiant fournisseur", max_length=400, blank=True
     )
     tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
     message_id = models.CharField("Message-ID", max_length=400, blank=True)

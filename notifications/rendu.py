@@ -1,13 +1,39 @@
 """Message templates rendered over a documented, safe context: plain values, no models,
-so a template can neither call methods nor reach data beyond what is listed."""
+so a template can neither call methods nor reach data beyond what is listed.
 
-from django.template import Context, Engine, TemplateSyntaxError
+Messages are plain text (e-mail bodies, SMS): never HTML-escaped.
+"""
 
 from dossiers.models import Dossier
 from evenements.models import Evenement
+from notifications import gabarits
+from notifications.gabarits import GabaritInvalide
 
-# Plain text messages: no HTML escaping, no template directories to include from.
-_moteur = Engine(autoescape=False)
+# Sample data: the admin preview without any event, and the check made when saving.
+EXEMPLE = {
+    "beneficiaire": {"civilite": "Madame", "nom": "Martin", "prenom": "Léa"},
+    "dossier": {
+        "statut": "En cours",
+        "phase": "Bilan initial",
+        "date_entree": "02/03/2026",
+        "date_sortie": "",
+    },
+    "evenement": {
+        "type": "Entrée en prestation",
+        "date": "02/03/2026",
+        "commentaire": "Objectifs fixés",
+        "motif": "",
+    },
+    "prestation": {"nom": "Accompagnement vers l'emploi"},
+    "financeur": {"raison_sociale": "Région Auvergne-Rhône-Alpes"},
+    "referent": {"nom": "Claire Conseil", "email": "claire@example.fr"},
+}
+# Every variable filled, then every variable empty: both sides of each {% if %} are tried.
+_EXEMPLE_COMPLET = {
+    groupe: {cle: valeur or "Exemple" for cle, valeur in variables.items()}
+    for groupe, variables in EXEMPLE.items()
+}
+_EXEMPLE_VIDE = {groupe: dict.fromkeys(variables, "") for groupe, variables in EXEMPLE.items()}
 
 
 def _date(valeur) -> str:
@@ -43,12 +69,12 @@ def contexte(evenement: Evenement) -> dict:
 
 
 def verifier(gabarit: str) -> None:
-    """Raise TemplateSyntaxError for a template an administrator mistyped."""
-    _moteur.from_string(gabarit)
+    """Raise GabaritInvalide for a template that would fail or misbehave when sent."""
+    gabarits.verifier(gabarit, [EXEMPLE, _EXEMPLE_COMPLET, _EXEMPLE_VIDE])
 
 
 def rendre(gabarit: str, donnees: dict) -> str:
-    return _moteur.from_string(gabarit).render(Context(donnees)).strip()
+    return gabarits.rendre(gabarit, donnees, autoescape=False).strip()
 
 
-__all__ = ["TemplateSyntaxError", "contexte", "rendre", "verifier"]
+__all__ = ["EXEMPLE", "GabaritInvalide", "contexte", "rendre", "verifier"]

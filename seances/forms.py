@@ -1,8 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from config.saisie import SaisieNettoyee
 from dossiers.droits import dossiers_visibles, equipes_de, voit_toutes_les_equipes
 from dossiers.models import STATUTS_OUVERTS, Dossier
 from seances.models import MotifAnnulation, Presence, TypeSeance
@@ -24,7 +26,7 @@ def animateurs_possibles(user, dossier: Dossier):
     )
 
 
-class SeanceForm(forms.Form):
+class SeanceForm(SaisieNettoyee, forms.Form):
     type_seance = forms.ModelChoiceField(
         label="Type de séance", queryset=TypeSeance.objects.none(), empty_label="— choisir —"
     )
@@ -64,7 +66,7 @@ class SeanceForm(forms.Form):
         self.fields["date"].initial = timezone.localdate()
 
 
-class ModificationSeanceForm(forms.Form):
+class ModificationSeanceForm(SaisieNettoyee, forms.Form):
     date = forms.DateField(label="Date", widget=DATE)
     heure_debut = forms.TimeField(label="Heure de début", widget=HEURE)
     heure_fin = forms.TimeField(label="Heure de fin", widget=HEURE)
@@ -87,7 +89,7 @@ class ModificationSeanceForm(forms.Form):
         self.fields["animateur"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 
-class PresencesForm(forms.Form):
+class PresencesForm(SaisieNettoyee, forms.Form):
     """One row per participant: presence, lateness, early departure, motif, justificatif."""
 
     def __init__(self, *args, participations, correction: bool = False, **kwargs):
@@ -171,7 +173,7 @@ class PresencesForm(forms.Form):
         }
 
 
-class AnnulationForm(forms.Form):
+class AnnulationForm(SaisieNettoyee, forms.Form):
     motif = forms.ModelChoiceField(
         label="Motif d'annulation",
         queryset=MotifAnnulation.objects.filter(actif=True),
@@ -180,8 +182,13 @@ class AnnulationForm(forms.Form):
     commentaire = forms.CharField(label="Commentaire", required=False, max_length=500)
 
 
-class SignatureForm(forms.Form):
-    signature = forms.CharField(widget=forms.HiddenInput, required=False)
+class SignatureForm(SaisieNettoyee, forms.Form):
+    # A PNG data URL: base64 (4/3 of the image's size limit) behind its short prefix.
+    signature = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        max_length=settings.EMARGEMENT_IMAGE_MAX_OCTETS * 4 // 3 + 100,
+    )
 
 
 class CorrectionSignatureForm(SignatureForm):
@@ -192,7 +199,7 @@ class CorrectionSignatureForm(SignatureForm):
     )
 
 
-class LienForm(forms.Form):
+class LienForm(SaisieNettoyee, forms.Form):
     canal = forms.ChoiceField(
         label="Envoyer par", choices=[("email", "E-mail"), ("sms", "SMS")], initial="email"
     )

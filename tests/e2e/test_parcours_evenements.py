@@ -19,7 +19,7 @@ def ouvrir_evenements(page, dossier):
 
 def choisir_type(page, type_libelle):
     """Choose the type and wait for HTMX to bring that type's fields."""
-    with page.expect_response(lambda r: "type_evenement=" in r.url):
+    with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
         page.get_by_label("Type d'événement").select_option(label=type_libelle)
 
 

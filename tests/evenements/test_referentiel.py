@@ -99,7 +99,7 @@ def test_phase_desactivee_plus_proposee_mais_toujours_affichee(
             "commentaire": "précisé",
             "champ_nouvelle_phase": phase.pk,
             "raison": "Commentaire complété",
-            "version": (changement.modifie_le or changement.cree_le).isoformat(),
+            "version": changement.version,
         },
     )
     assert reponse.status_code == 302, reponse.content.decode()[:2000]

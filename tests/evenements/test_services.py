@@ -230,7 +230,7 @@ def test_modifier_sans_raison_est_refuse(dossier, types, alice, aujourd_hui):
 
 def test_modification_concurrente_est_refusee(dossier, types, alice, rose, aujourd_hui):
     entree = saisir(dossier, types, "entree", alice, aujourd_hui - jours(3))
-    version_lue = entree.cree_le
+    version_lue = entree.version
     modifier_evenement(
         evenement=entree,
         par=rose,

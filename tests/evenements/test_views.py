@@ -169,7 +169,7 @@ def test_modifier_via_le_formulaire_et_revisions(client_alice, dossier, types, a
         "date": aujourd_hui - jours(1),
         "commentaire": "Entrée la veille",
         "raison": "Erreur de date",
-        "version": form.initial["version"].isoformat(),
+        "version": form.initial["version"],
     }
     assert client_alice.post(url, donnees).status_code == 302
     detail = client_alice.get(reverse("evenements:detail", args=[entree.pk])).content.decode()
