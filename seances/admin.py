@@ -5,7 +5,9 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from seances.models import (
+    CalculFinal,
     Emargement,
+    IndicateursFinaux,
     JetonEmargement,
     MotifAnnulation,
     Objectif,
@@ -93,3 +95,19 @@ class JetonEmargementAdmin(LectureSeuleMixin, admin.ModelAdmin):
     list_display = ["__str__", "canal", "adresse", "etat_envoi", "expire_le", "utilise_le"]
     list_filter = ["etat_envoi", "canal"]
     exclude = ["nonce"]
+
+
+@admin.register(CalculFinal)
+class CalculFinalAdmin(admin.ModelAdmin):
+    """Which event types freeze the indicators (the exit types by default)."""
+
+    list_display = ["type_evenement", "actif"]
+    list_editable = ["actif"]
+    fields = ["type_evenement", "actif", "ordre"]
+    list_select_related = ["type_evenement"]
+
+
+@admin.register(IndicateursFinaux)
+class IndicateursFinauxAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = ["dossier", "calcule_le", "action"]
+    list_select_related = ["dossier__beneficiaire", "action"]

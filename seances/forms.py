@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from dossiers.droits import dossiers_visibles, equipes_de, voit_toutes_les_equipes
@@ -63,6 +64,29 @@ class SeanceForm(forms.Form):
         self.fields["date"].initial = timezone.localdate()
 
 
+class ModificationSeanceForm(forms.Form):
+    date = forms.DateField(label="Date", widget=DATE)
+    heure_debut = forms.TimeField(label="Heure de début", widget=HEURE)
+    heure_fin = forms.TimeField(label="Heure de fin", widget=HEURE)
+    lieu = forms.CharField(label="Lieu", required=False, max_length=200)
+    a_distance = forms.BooleanField(label="À distance", required=False)
+    animateur = forms.ModelChoiceField(label="Animateur", queryset=None)
+    commentaire = forms.CharField(
+        label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, seance, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        dossier = seance.participations.all()[0].dossier
+        possibles = animateurs_possibles(user, dossier).values("pk")
+        self.fields["animateur"].queryset = (
+            get_user_model()
+            .objects.filter(Q(pk__in=possibles) | Q(pk=seance.animateur_id))
+            .order_by("last_name", "username")
+        )
+        self.fields["animateur"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
 class PresencesForm(forms.Form):
     """One row per participant: presence, lateness, early departure, motif, justificatif."""
 
@@ -76,20 +100,34 @@ class PresencesForm(forms.Form):
                 initial=p.presence or Presence.PRESENT,
                 widget=forms.RadioSelect,
             )
+            qui = p.dossier.beneficiaire
             self.fields[f"retard-{p.pk}"] = forms.IntegerField(
-                label="Retard (min)", min_value=0, initial=p.retard_minutes, required=False
+                label="Retard (min)",
+                min_value=0,
+                initial=p.retard_minutes,
+                required=False,
+                widget=forms.NumberInput(attrs={"aria-label": f"Retard de {qui} (minutes)"}),
             )
             self.fields[f"depart-{p.pk}"] = forms.IntegerField(
                 label="Départ anticipé (min)",
                 min_value=0,
                 initial=p.depart_anticipe_minutes,
                 required=False,
+                widget=forms.NumberInput(
+                    attrs={"aria-label": f"Départ anticipé de {qui} (minutes)"}
+                ),
             )
             self.fields[f"motif-{p.pk}"] = forms.CharField(
-                label="Motif", max_length=250, required=False, initial=p.motif
+                label="Motif",
+                max_length=250,
+                required=False,
+                initial=p.motif,
+                widget=forms.TextInput(attrs={"aria-label": f"Motif pour {qui}"}),
             )
             self.fields[f"justificatif-{p.pk}"] = forms.FileField(
-                label="Justificatif", required=False
+                label="Justificatif",
+                required=False,
+                widget=forms.ClearableFileInput(attrs={"aria-label": f"Justificatif de {qui}"}),
             )
         if correction:
             self.fields["raison"] = forms.CharField(
@@ -144,6 +182,14 @@ class AnnulationForm(forms.Form):
 
 class SignatureForm(forms.Form):
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class CorrectionSignatureForm(SignatureForm):
+    raison = forms.CharField(
+        label="Raison de la correction",
+        max_length=500,
+        help_text="Conservée avec la nouvelle signature ; l'originale n'est pas modifiée.",
+    )
 
 
 class LienForm(forms.Form):

@@ -12,14 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from dossiers.droits import exiger, peut_voir_dossier
+from dossiers.droits import exiger
 from dossiers.models import Dossier, Statut
 from evenements.models import Effet, TypeEvenement
 from evenements.services import enregistrer_evenement
 from seances import droits
 from seances.emargement import image_verifiee
 from seances.models import (
-    DemiJournee,
     EtatSeance,
     JetonEmargement,
     MotifAnnulation,
@@ -119,6 +118,41 @@ def creer_seance(
         default_user=par,
         default_change_reason="Inscription à la séance",
     )
+    from seances.selectors import avertissements_de
+
+    return Resultat(seance, avertissements=avertissements_de(seance))
+
+
+@transaction.atomic
+def modifier_seance(
+    *,
+    seance: Seance,
+    par,
+    date: datetime.date,
+    heure_debut: datetime.time,
+    heure_fin: datetime.time,
+    animateur,
+    lieu: str = "",
+    a_distance: bool = False,
+    commentaire: str = "",
+) -> Resultat:
+    """Move or re-plan a séance not yet held; the history keeps each version."""
+    seance = _verrouiller(seance)
+    exiger(droits.peut_valider(par, seance))
+    if seance.etat != EtatSeance.PREVUE:
+        raise ValidationError(
+            f"Cette séance est « {seance.get_etat_display()} » : elle ne se modifie plus "
+            "(une séance validée se corrige avec une raison)."
+        )
+    erreurs = _valider_horaires(date, heure_debut, heure_fin)
+    if not a_distance and not lieu.strip() and seance.type_seance.nature == "face_a_face":
+        erreurs["lieu"] = ["Indiquez le lieu, ou cochez « à distance »."]
+    if erreurs:
+        raise ValidationError(erreurs)
+    seance.date, seance.heure_debut, seance.heure_fin = date, heure_debut, heure_fin
+    seance.animateur, seance.lieu, seance.a_distance = animateur, lieu.strip(), a_distance
+    seance.commentaire = commentaire.strip()
+    _sauver(seance, par, "Modification")
     from seances.selectors import avertissements_de
 
     return Resultat(seance, avertissements=avertissements_de(seance))
@@ -353,6 +387,7 @@ def _creer_emargement(**champs):
         with transaction.atomic():
             emargement.save()
     except IntegrityError as exc:
+        emargement.image.delete(save=False)  # refused: keep no orphan file
         raise ValidationError(
             "Ce créneau est déjà signé : une signature ne se remplace pas "
             "(faites une correction motivée)."
@@ -460,9 +495,9 @@ def envoyer_lien(*, participation: Participation, demi_journee: str, canal: str,
         canal=canal,
         adresse=_adresse(participation, canal),
     )
-    from seances.tasks import envoyer_lien_emargement
+    from seances.envoi import transmettre
 
-    transaction.on_commit(lambda: envoyer_lien_emargement.delay(jeton.pk))
+    transaction.on_commit(lambda: transmettre([jeton.pk]))
     return jeton
 
 
@@ -508,6 +543,10 @@ def signer_par_lien(
         )
     participation = jeton.participation
     _verifier_creneau(participation.seance, demi_journee)
+    if participation.presence != Presence.PRESENT:
+        raise ValidationError(
+            "Votre présence à cette séance n'est pas enregistrée : contactez votre conseiller."
+        )
     emargement = _creer_emargement(
         seance=participation.seance,
         participation=participation,
@@ -521,11 +560,3 @@ def signer_par_lien(
     jeton.utilise_le = timezone.now()
     jeton.save(update_fields=["utilise_le"])
     return emargement
-
-
-def demi_journees_libelles(seance: Seance) -> list[tuple[str, str]]:
-    return [(d, DemiJournee(d).label) for d in seance.demi_journees()]
-
-
-def peut_voir_participation(user, participation: Participation) -> bool:
-    return peut_voir_dossier(user, participation.dossier)
