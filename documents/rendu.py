@@ -150,6 +150,7 @@ def rendre_pdf(
     (file name, content, MIME type) embedded in the PDF; `medias` are storage names of
     extra media this document may show (e.g. signature images)."""
     HTML, Attachment, FontConfiguration, RecuperateurRestreint = _weasyprint()
+    pieces_jointes = list(pieces_jointes)  # read twice below
     pieces = {
         f"{ORIGINE}/pieces-jointes/{rang}": (contenu, type_mime)
         for rang, (_, contenu, type_mime) in enumerate(pieces_jointes)
