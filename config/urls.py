@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("evenements.urls")),
     path("", include("notifications.urls")),
     path("", include("seances.urls")),
+    path("", include("documents.urls")),
 ]

@@ -4,9 +4,9 @@ from django.utils import timezone
 
 from dossiers.models import Dossier
 from evenements.models import ActionDeclenchee
-from evenements.natures import ActionIgnoree, ErreurTransitoire, IssueIncertaine
-from notifications import rendu
-from notifications.canaux import AdresseReservee, ErreurDefinitive, Message, canal, message_id
+from evenements.natures import ActionIgnoree, IssueIncertaine
+from notifications import envois, rendu
+from notifications.canaux import AdresseReservee, message_id
 from notifications.models import Envoi, ModeleNotification
 
 Dest = ModeleNotification.Destinataire
@@ -227,44 +227,4 @@ class NatureNotification:
         )
 
     def _envoyer(self, envoi: Envoi, nom_canal: str) -> None:
-        """Each step is committed before the next: a killed worker leaves the truth behind."""
-        moyen = canal(nom_canal)
-        envoi.tentatives += 1
-        envoi.etat = Envoi.Etat.EN_COURS
-        envoi.commence_le = timezone.now()
-        envoi.remise_le = None
-        envoi.serveur = getattr(moyen, "serveur", "")[:200]
-        envoi.message_id = envoi.message_id or message_id(envoi.cle)
-        champs = ["tentatives", "etat", "commence_le", "remise_le", "serveur", "message_id"]
-        envoi.save(update_fields=champs)
-
-        def avant_remise() -> None:
-            envoi.remise_le = timezone.now()
-            Envoi.objects.filter(pk=envoi.pk).update(remise_le=envoi.remise_le)
-
-        message = Message(
-            cle=envoi.cle,
-            adresse=envoi.adresse,
-            sujet=envoi.sujet,
-            corps=envoi.corps,
-            avant_remise=avant_remise,
-        )
-        try:
-            envoi.identifiant_fournisseur = moyen.envoyer(message)
-        except IssueIncertaine as exc:
-            envoi.etat = Envoi.Etat.INCERTAIN
-            envoi.remise_le = envoi.remise_le or timezone.now()
-            envoi.erreur = str(exc)
-            envoi.save(update_fields=["etat", "remise_le", "erreur"])
-            raise
-        except (ErreurTransitoire, ErreurDefinitive) as exc:
-            envoi.erreur = str(exc)
-            envoi.etat = (
-                Envoi.Etat.ECHEC if isinstance(exc, ErreurDefinitive) else Envoi.Etat.A_ENVOYER
-            )
-            envoi.save(update_fields=["erreur", "etat"])
-            raise
-        envoi.etat = Envoi.Etat.ENVOYE
-        envoi.envoye_le = timezone.now()
-        envoi.erreur = ""
-        envoi.save()
+        envois.envoyer(envoi)

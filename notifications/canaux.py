@@ -49,6 +49,8 @@ class Message:
     sujet: str
     corps: str
     avant_remise: Callable[[], None] = field(default=_rien, repr=False)
+    # (file name, content, MIME type); e-mail only.
+    pieces_jointes: list[tuple[str, bytes, str]] = field(default_factory=list)
 
     @property
     def message_id(self) -> str:
@@ -136,6 +138,8 @@ class CanalEmail:
             headers={"Message-ID": message.message_id, "X-Parcours-Cle": message.cle},
         )
         connexion = get_connection(fail_silently=False)
+        for nom, contenu, type_mime in message.pieces_jointes:
+            email.attach(nom, contenu, type_mime)
         try:
             connexion.open()  # connect, TLS, login: a failure here sent nothing
         except Exception as exc:

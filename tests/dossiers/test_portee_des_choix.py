@@ -111,6 +111,7 @@ def test_rien_de_l_equipe_a_n_est_propose_ni_montre_a_l_equipe_b(
         "participation_pk": [seance_b.participations.get().pk],
         "emargement_pk": [0],
         "jeton": ["inconnu"],
+        "seance_pk": [seance_b.pk],
     }
     urls = _urls(parametres)
     # Each event type's form, with its own choices (phases, financeurs, motifs).

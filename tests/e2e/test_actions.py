@@ -6,6 +6,10 @@ from tests.e2e.test_parcours_evenements import ouvrir_evenements, saisir
 
 
 def test_badge_executee_puis_echec_et_relance(page, connecter, alice, rose, dossier, settings):
+    from documents.models import GenerationDocument
+
+    # This journey follows the exit's notification alone, not the documents sent with it.
+    GenerationDocument.objects.update(actif=False)
     connecter("alice")
     ouvrir_evenements(page, dossier)
     saisir(page, "Entrée en prestation", commentaire="Début")
