@@ -38,9 +38,7 @@ class Financeur(models.Model):
     adresse = models.TextField("adresse de facturation", blank=True)
     code_postal = models.CharField("code postal", max_length=10, blank=True)
     ville = models.CharField("ville", max_length=120, blank=True)
-    code_service = models.CharField(
-        "code service (Chorus Pro)", max_length=100, blank=True
-    )
+    code_service = models.CharField("code service (Chorus Pro)", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "financeur"

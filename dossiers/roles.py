@@ -88,9 +88,7 @@ def creer_groupes(apps, schema_editor=None):
     Group.objects.get_or_create(name="Responsable")[0].permissions.set(
         permissions(RESPONSABLE + LECTURE_FACTURATION)
     )
-    Group.objects.get_or_create(name="Gestionnaire")[0].permissions.set(
-        permissions(GESTIONNAIRE)
-    )
+    Group.objects.get_or_create(name="Gestionnaire")[0].permissions.set(permissions(GESTIONNAIRE))
     administrateur = Group.objects.get_or_create(name="Administrateur")[0]
     administrateur.permissions.set(
         Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)

@@ -350,8 +350,8 @@ def bloquer_pour(evenement: Evenement, action=None) -> list[Echeance]:
             evenement=evenement,
             action=action,
             raison=raison,
+            etat=EtatEcheance.A_FACTURER,  # created already due
         )
-        echeance.etat = EtatEcheance.A_FACTURER  # created already due: no transition yet
         _sauver(echeance, f"Réalisé : {raison}")
         bloquees.append(echeance)
     return bloquees
@@ -420,8 +420,8 @@ def _mensuelle(financement, modalite, mois, faites) -> Echeance:
             regles.montant_horaire(heures=faites, taux_horaire=convention.prix), financement.part
         ),
         raison=f"Heures réalisées en {mois:%m/%Y}",
+        etat=EtatEcheance.A_FACTURER,  # the month has ended: due
     )
-    echeance.etat = EtatEcheance.A_FACTURER
     _sauver(echeance, echeance.raison)
     return echeance
 

@@ -194,9 +194,7 @@ def _verifier_parties(facture: Facture, donnees_vendeur: dict) -> None:
 def valider_facture(*, facture: Facture, par, aujourd_hui: datetime.date | None = None) -> Facture:
     """Number and freeze a draft; an avoir also takes its échéances off the invoiced ones."""
     exiger_gestion(par)
-    facture = (
-        Facture.objects.select_for_update().select_related("financeur").get(pk=facture.pk)
-    )
+    facture = Facture.objects.select_for_update().select_related("financeur").get(pk=facture.pk)
     if facture.etat != EtatFacture.BROUILLON:
         raise ValidationError(
             f"{facture} est déjà {facture.get_etat_display().lower()} : rien n'a été changé."
@@ -257,8 +255,10 @@ def abandonner_brouillon(*, facture: Facture, par, raison: str = "") -> Facture:
             f"{facture} est validée : elle ne peut plus être abandonnée ; émettez un avoir."
         )
     for ligne in facture.lignes.select_related("echeance"):
-        if ligne.echeance and ligne.echeance.etat == EtatEcheance.FACTUREE and not (
-            facture.est_avoir
+        if (
+            ligne.echeance
+            and ligne.echeance.etat == EtatEcheance.FACTUREE
+            and not (facture.est_avoir)
         ):
             ligne.echeance.retirer_du_brouillon()
             _sauver(ligne.echeance, par, "Brouillon de facture abandonné")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from dossiers.roles import creer_groupes
 from evenements.models import Motif, TypeEvenement
 from evenements.referentiel import creer as creer_referentiel
+from facturation.referentiel import creer as creer_facturation
 from notifications.referentiel import creer as creer_notifications
 from tests.factories import DossierFactory, EquipeFactory, UtilisateurFactory
 
@@ -71,6 +72,7 @@ def referentiel(db):
     creer_groupes(apps)
     creer_referentiel(apps)
     creer_notifications(apps)
+    creer_facturation(apps)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
+from facturation.models.actions import BlocageFacturation, DeblocageEcheances, GenerationEcheances
 from facturation.models.conventions import Convention, ModaliteEcheance
-from facturation.models.echeances import EtatEcheance, Echeance, FinancementDossier
+from facturation.models.echeances import Echeance, EtatEcheance, FinancementDossier
 from facturation.models.factures import (
     Affectation,
     Compteur,
@@ -8,7 +9,6 @@ from facturation.models.factures import (
     LigneFacture,
     Reglement,
 )
-from facturation.models.actions import BlocageFacturation, DeblocageEcheances, GenerationEcheances
 
 __all__ = [
     "Affectation",

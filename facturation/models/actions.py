@@ -7,7 +7,9 @@ class _AvecNature:
     NATURE = ""
 
     def save(self, *args, **kwargs):
-        self.nature = self.NATURE
+        # Migrations' historical models keep this mixin but not the subclass's NATURE.
+        if self.NATURE:
+            self.nature = self.NATURE
         super().save(*args, **kwargs)
 
 

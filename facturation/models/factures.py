@@ -217,9 +217,7 @@ class Affectation(models.Model):
     class Meta:
         verbose_name = "affectation de règlement"
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(montant__gt=0), name="affectation_positive"
-            )
+            models.CheckConstraint(condition=models.Q(montant__gt=0), name="affectation_positive")
         ]
 
     def __str__(self) -> str:
