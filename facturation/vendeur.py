@@ -62,6 +62,7 @@ def manques_vendeur(donnees: dict) -> list[str]:
         )
         if not donnees.get(champ)
     ]
-    if not donnees.get("exoneree_tva") and not donnees.get("numero_tva"):
+    if not donnees.get("numero_tva"):
+        # EN 16931 (BR-S-02, BR-E-02): even an exempt seller states its VAT number.
         manques.append("le numéro de TVA intracommunautaire")
     return manques

@@ -14,7 +14,7 @@ from tests.factories import FinanceurFactory, UtilisateurFactory
 ORGANISATION = {
     "raison_sociale": "Parcours Formation SAS",
     "siret": "12345678900012",
-    "numero_tva": "",
+    "numero_tva": "FR32123456789",
     "numero_declaration_activite": "84691234569",
     "adresse": "12 rue de la République",
     "code_postal": "69002",
