@@ -20,12 +20,17 @@ CONSEILLER = [
     "evenements.view_motif",
     "evenements.view_actiondeclenchee",
     "notifications.view_envoi",
+    "documents.view_document",
+    "documents.add_document",
+    "documents.change_document",
+    "documents.view_modeledocument",
 ]
 RESPONSABLE = CONSEILLER + [
     "dossiers.change_dossier",
     "evenements.delete_evenement",
     "evenements.modifier_tout_evenement",
     "evenements.piloter_actions",
+    "documents.delete_document",
 ]
 # Billing staff: every team's dossiers (read), invoices, credit notes and payments.
 GESTIONNAIRE = [
