@@ -1,7 +1,7 @@
 """The seller's identity and legal mentions, frozen on each invoice at validation.
 
 They come from documents.Organisation (the provider's settings page); `PARCOURS_ORGANISATION`
-in settings stands in when that model is absent (tests, first start).
+in settings overrides them field by field (the VAT number, which Organisation lacks; tests).
 """
 
 from django.conf import settings
@@ -35,17 +35,14 @@ DEFAUT = {
 
 
 def vendeur() -> dict:
+    from documents.models import Organisation
+
     donnees = dict(DEFAUT)
+    organisation = Organisation.courante()
+    for champ in CHAMPS:
+        if hasattr(organisation, champ):
+            donnees[champ] = getattr(organisation, champ)
     donnees.update(getattr(settings, "PARCOURS_ORGANISATION", {}) or {})
-    try:
-        from documents.models import Organisation
-    except ImportError:
-        Organisation = None
-    if Organisation is not None and hasattr(Organisation, "courante"):
-        organisation = Organisation.courante()
-        for champ in CHAMPS:
-            if hasattr(organisation, champ):
-                donnees[champ] = getattr(organisation, champ)
     donnees["conditions_paiement_jours"] = int(donnees["conditions_paiement_jours"] or 0)
     donnees["exoneree_tva"] = bool(donnees["exoneree_tva"])
     return {champ: donnees[champ] for champ in CHAMPS}

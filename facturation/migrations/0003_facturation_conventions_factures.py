@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'compteur de numérotation',
-                'constraints': [models.UniqueConstraint(fields=('serie', 'annee'), name='compteur_unique_par_annee')],
+                'constraints': [models.UniqueConstraint(fields=('serie', 'annee'), name='numerotation_facture_unique_par_annee')],
             },
         ),
         migrations.CreateModel(

@@ -22,7 +22,9 @@ class Compteur(models.Model):
     class Meta:
         verbose_name = "compteur de numérotation"
         constraints = [
-            models.UniqueConstraint(fields=["serie", "annee"], name="compteur_unique_par_annee")
+            models.UniqueConstraint(
+                fields=["serie", "annee"], name="numerotation_facture_unique_par_annee"
+            )
         ]
 
     def __str__(self) -> str:

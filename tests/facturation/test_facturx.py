@@ -95,3 +95,47 @@ def test_avoir_sans_reference_detecte(facture):
     assert "BR-55 : un avoir doit référencer la facture qu'il corrige" in controles.regles_metier(
         xml
     )
+
+
+def lire_pdf(contenu):
+    import io
+
+    from pypdf import PdfReader
+
+    lecteur = PdfReader(io.BytesIO(contenu))
+    texte = " ".join(" ".join(page.extract_text() for page in lecteur.pages).split())
+    return lecteur, texte
+
+
+def test_pdf_factur_x_embarque_le_xml_et_montre_les_montants(facture):
+    from facturation.pdf import pdf_de
+
+    contenu = pdf_de(facture)
+    lecteur, texte = lire_pdf(contenu)
+    assert list(lecteur.attachments) == ["factur-x.xml"]
+    xml = lecteur.attachments["factur-x.xml"][0]
+    assert controles.verifier(xml) == []
+    assert cii.total_du(xml) == D("1960.00")
+    assert "FACTURE N° FAC-2026-00001" in texte.upper()
+    assert "1 960,00 €" in texte
+    assert "art. 261-4-4° a du CGI" in texte
+    assert "ne vaut pas agrément de l'État" in texte
+    assert "SIREN 130005481" in texte
+    assert "40 €" in texte
+    assert b"pdfaid:part" in lecteur.xmp_metadata.stream.get_data()  # PDF/A identification
+    facture.refresh_from_db()
+    assert facture.pdf_sha256 and pdf_de(facture) == contenu  # kept, not rebuilt
+
+
+def test_pdf_d_un_avoir(facture, gestionnaire):
+    from facturation.pdf import pdf_de
+
+    avoir = services.valider_facture(
+        facture=services.proposer_avoir(facture=facture, par=gestionnaire, motif="Erreur"),
+        par=gestionnaire,
+    )
+    lecteur, texte = lire_pdf(pdf_de(avoir))
+    xml = lecteur.attachments["factur-x.xml"][0]
+    assert controles.verifier(xml) == []
+    assert texte.count("AV-2026-00001") >= 1
+    assert "Avoir sur la facture n° FAC-2026-00001" in texte
