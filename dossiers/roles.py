@@ -24,6 +24,17 @@ CONSEILLER = [
     "documents.add_document",
     "documents.change_document",
     "documents.view_modeledocument",
+    "seances.view_seance",
+    "seances.add_seance",
+    "seances.change_seance",
+    "seances.view_participation",
+    "seances.change_participation",
+    "seances.view_typeseance",
+    "seances.view_motifannulation",
+    "seances.view_objectif",
+    "seances.view_emargement",
+    "seances.add_emargement",
+    "seances.add_jetonemargement",
 ]
 RESPONSABLE = CONSEILLER + [
     "dossiers.change_dossier",
@@ -31,6 +42,7 @@ RESPONSABLE = CONSEILLER + [
     "evenements.modifier_tout_evenement",
     "evenements.piloter_actions",
     "documents.delete_document",
+    "seances.corriger_toute_seance",
 ]
 # Billing staff: every team's dossiers (read), invoices, credit notes and payments.
 GESTIONNAIRE = [
