@@ -20,5 +20,6 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("", include("evenements.urls")),
     path("", include("notifications.urls")),
+    path("", include("facturation.urls")),
     path("", include("seances.urls")),
 ]

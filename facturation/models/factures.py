@@ -129,12 +129,16 @@ class Facture(FSMModelMixin, models.Model):
     # --- payment status, derived from règlements and avoirs ---
 
     def montant_credite(self) -> Decimal:
+        if hasattr(self, "credite_annote"):  # facturation.selectors.factures()
+            return arrondir(self.credite_annote)
         total = self.avoirs.filter(etat__in=[EtatFacture.VALIDEE, EtatFacture.ENVOYEE]).aggregate(
             s=Sum("total_ttc")
         )["s"]
         return arrondir(total or ZERO)
 
     def montant_regle(self) -> Decimal:
+        if hasattr(self, "regle_annote"):
+            return arrondir(self.regle_annote)
         return arrondir(self.affectations.aggregate(s=Sum("montant"))["s"] or ZERO)
 
     def reste_du(self) -> Decimal:
