@@ -20,10 +20,6 @@ CONSEILLER = [
     "evenements.view_motif",
     "evenements.view_actiondeclenchee",
     "notifications.view_envoi",
-    "documents.view_document",
-    "documents.add_document",
-    "documents.change_document",
-    "documents.view_modeledocument",
     "seances.view_seance",
     "seances.add_seance",
     "seances.change_seance",
@@ -35,14 +31,18 @@ CONSEILLER = [
     "seances.view_emargement",
     "seances.add_emargement",
     "seances.add_jetonemargement",
+    "documents.view_document",
+    "documents.add_document",
+    "documents.change_document",
+    "documents.view_modeledocument",
 ]
 RESPONSABLE = CONSEILLER + [
     "dossiers.change_dossier",
     "evenements.delete_evenement",
     "evenements.modifier_tout_evenement",
     "evenements.piloter_actions",
-    "documents.delete_document",
     "seances.corriger_toute_seance",
+    "documents.delete_document",
 ]
 # Billing staff: every team's dossiers (read), invoices, credit notes and payments.
 GESTIONNAIRE = [
