@@ -13,10 +13,10 @@ class FiltreEcheancesForm(forms.Form):
     equipe = forms.ModelChoiceField(
         Equipe.objects.all(), required=False, label="Équipe", empty_label="Toutes"
     )
-    du = forms.DateField(required=False, label="Débloquées du", widget=forms.DateInput(
-        attrs={"type": "date"}))
-    au = forms.DateField(required=False, label="au", widget=forms.DateInput(
-        attrs={"type": "date"}))
+    du = forms.DateField(
+        required=False, label="Débloquées du", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    au = forms.DateField(required=False, label="au", widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class FiltreFacturesForm(forms.Form):
@@ -26,8 +26,13 @@ class FiltreFacturesForm(forms.Form):
     etat = forms.ChoiceField(
         required=False,
         label="État",
-        choices=[("", "Tous"), ("brouillon", "Brouillon"), ("validee", "Validée"),
-                 ("envoyee", "Envoyée"), ("impayee", "Non soldée")],
+        choices=[
+            ("", "Tous"),
+            ("brouillon", "Brouillon"),
+            ("validee", "Validée"),
+            ("envoyee", "Envoyée"),
+            ("impayee", "Non soldée"),
+        ],
     )
 
 
@@ -44,7 +49,9 @@ class LierConventionForm(forms.Form):
 
 
 class ReglementForm(forms.Form):
-    date = forms.DateField(label="Date de réception", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label="Date de réception", widget=forms.DateInput(attrs={"type": "date"})
+    )
     montant = forms.DecimalField(label="Montant reçu (€)", max_digits=12, decimal_places=2)
     mode = forms.ChoiceField(label="Mode", choices=Reglement.Mode.choices)
     reference = forms.CharField(label="Référence", required=False, max_length=120)

@@ -28,7 +28,9 @@ def factures():
     ).annotate(cle=Value(1))
     return (
         Facture.objects.select_related("financeur", "facture_origine")
-        .annotate(regle_annote=_somme(regle, "montant"), credite_annote=_somme(credite, "total_ttc"))
+        .annotate(
+            regle_annote=_somme(regle, "montant"), credite_annote=_somme(credite, "total_ttc")
+        )
         .order_by("-date_emission", "-numero", "-pk")
     )
 

@@ -193,7 +193,10 @@ def facture(request, pk):
 ACTIONS = {
     "valider": (services.valider_facture, "{} validée."),
     "envoyer": (services.marquer_envoyee, "{} marquée comme envoyée."),
-    "abandonner": (services.abandonner_brouillon, "Brouillon abandonné : ses échéances sont de nouveau à facturer."),
+    "abandonner": (
+        services.abandonner_brouillon,
+        "Brouillon abandonné : ses échéances sont de nouveau à facturer.",
+    ),
 }
 
 
@@ -232,7 +235,11 @@ def pdf(request, pk):
     facture = get_object_or_404(Facture, pk=pk)
     if not request.user.has_perm(FACTURER):
         # Caseworkers may read invoices of dossiers they see (not those of other teams).
-        dossiers = {ligne.echeance.dossier for ligne in facture.lignes.select_related("echeance__dossier") if ligne.echeance}
+        dossiers = {
+            ligne.echeance.dossier
+            for ligne in facture.lignes.select_related("echeance__dossier")
+            if ligne.echeance
+        }
         if not any(peut_voir_dossier(request.user, d) for d in dossiers):
             return HttpResponse(status=404)
     if facture.numero is None:
@@ -277,9 +284,7 @@ def reglements(request):
             else:
                 messages.success(request, "Règlement enregistré.")
                 return redirect("facturation:reglements")
-    liste = Reglement.objects.select_related("financeur").prefetch_related(
-        "affectations__facture"
-    )
+    liste = Reglement.objects.select_related("financeur").prefetch_related("affectations__facture")
     page = Paginator(liste, PAR_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -312,20 +317,43 @@ def export_factures(request):
     """One row per invoice or avoir (avoirs negative), then the total: the column sums."""
     reponse, ecrire = _csv("factures.csv")
     ecrire.writerow(
-        ["numero", "nature", "date", "echeance", "financeur", "siren", "facture_origine",
-         "total_ht", "total_tva", "total_ttc", "regle", "reste_du"]
+        [
+            "numero",
+            "nature",
+            "date",
+            "echeance",
+            "financeur",
+            "siren",
+            "facture_origine",
+            "total_ht",
+            "total_tva",
+            "total_ttc",
+            "regle",
+            "reste_du",
+        ]
     )
     totaux = [ZERO] * 5
     for f in selectors.factures().filter(etat__in=services.EMISES).order_by("numero"):
         signe = -1 if f.est_avoir else 1
-        valeurs = [signe * f.total_ht, signe * f.total_tva, signe * f.total_ttc,
-                   f.montant_regle(), f.reste_du()]
+        valeurs = [
+            signe * f.total_ht,
+            signe * f.total_tva,
+            signe * f.total_ttc,
+            f.montant_regle(),
+            f.reste_du(),
+        ]
         totaux = [a + b for a, b in zip(totaux, valeurs, strict=True)]
         ecrire.writerow(
-            [f.numero, f.get_nature_display(), f"{f.date_emission:%d/%m/%Y}",
-             f"{f.date_echeance:%d/%m/%Y}" if f.date_echeance else "", f.financeur.raison_sociale,
-             f.acheteur.get("siren", ""), f.facture_origine.numero if f.facture_origine else "",
-             *map(_nombre, valeurs)]
+            [
+                f.numero,
+                f.get_nature_display(),
+                f"{f.date_emission:%d/%m/%Y}",
+                f"{f.date_echeance:%d/%m/%Y}" if f.date_echeance else "",
+                f.financeur.raison_sociale,
+                f.acheteur.get("siren", ""),
+                f.facture_origine.numero if f.facture_origine else "",
+                *map(_nombre, valeurs),
+            ]
         )
     ecrire.writerow(["TOTAL", "", "", "", "", "", "", *map(_nombre, totaux)])
     return reponse
@@ -338,9 +366,11 @@ def export_reglements(request):
     reponse, ecrire = _csv("reglements.csv")
     ecrire.writerow(["date", "financeur", "mode", "reference", "reglement", "facture", "montant"])
     total = ZERO
-    for reglement in Reglement.objects.select_related("financeur").prefetch_related(
-        "affectations__facture"
-    ).order_by("date", "pk"):
+    for reglement in (
+        Reglement.objects.select_related("financeur")
+        .prefetch_related("affectations__facture")
+        .order_by("date", "pk")
+    ):
         lignes = [(a.facture.numero, a.montant) for a in reglement.affectations.all()]
         reste = reglement.montant - sum((m for _, m in lignes), ZERO)
         if reste:
@@ -348,9 +378,15 @@ def export_reglements(request):
         for numero, montant in lignes:
             total += montant
             ecrire.writerow(
-                [f"{reglement.date:%d/%m/%Y}", reglement.financeur.raison_sociale,
-                 reglement.get_mode_display(), reglement.reference, reglement.pk,
-                 numero, _nombre(montant)]
+                [
+                    f"{reglement.date:%d/%m/%Y}",
+                    reglement.financeur.raison_sociale,
+                    reglement.get_mode_display(),
+                    reglement.reference,
+                    reglement.pk,
+                    numero,
+                    _nombre(montant),
+                ]
             )
     ecrire.writerow(["TOTAL", "", "", "", "", "", _nombre(total)])
     return reponse
