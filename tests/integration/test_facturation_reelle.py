@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the billing fixtures are imported, then requested by name
 """Billing through the real pipeline: PostgreSQL, Redis and a Celery worker process.
 
 Entrée then Validation d'étape release the right échéances; an Abandon blocks the rest and
@@ -45,7 +46,14 @@ def fini(evenement, nature):
 
 
 def test_entree_validation_abandon_par_le_worker(
-    lancer_worker, dossier, convention, gestionnaire, types, alice, motif_abandon, aujourd_hui
+    lancer_worker,
+    dossier,
+    convention,
+    gestionnaire,
+    types,
+    alice,
+    motif_abandon,
+    aujourd_hui,
 ):
     lancer_worker()
     dossier.heures_prevues = D("10")
@@ -81,7 +89,13 @@ def test_entree_validation_abandon_par_le_worker(
 
 
 def test_supprimer_une_validation_facturee_propose_l_avoir(
-    lancer_worker, dossier, convention, gestionnaire, types, alice, rose
+    lancer_worker,
+    dossier,
+    convention,
+    gestionnaire,
+    types,
+    alice,
+    rose,
 ):
     lancer_worker()
     echeancier.lier_convention(dossier=dossier, convention=convention, par=gestionnaire)
