@@ -180,14 +180,6 @@ URL_PUBLIQUE = env.str("URL_PUBLIQUE", default="http://127.0.0.1:8000").rstrip("
 
 # SMS: console | memoire | fichier:///chemin | brevo://CLE@api.brevo.com?expediteur=Parcours
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
-
-# Invoices: the provider's intra-EU VAT number (required on Factur-X invoices, even when
-# exempt); the other seller details are edited in the admin (documents.Organisation).
-PARCOURS_ORGANISATION = {
-    cle: valeur
-    for cle, valeur in {"numero_tva": env.str("NUMERO_TVA_INTRACOMMUNAUTAIRE", default="")}.items()
-    if valeur
-}
 if not (
     SMS_BACKEND in ("console", "memoire") or SMS_BACKEND.startswith(("fichier://", "brevo://"))
 ):

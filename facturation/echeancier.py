@@ -441,3 +441,22 @@ def generer_mensuelles(aujourd_hui: datetime.date | None = None) -> int:
             dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
             total += len(generer_mensuelles_dossier(dossier, fin_mois_precedent))
     return total
+
+
+@transaction.atomic
+def annuler_echeance(*, echeance: Echeance, par, raison: str) -> Echeance:
+    """A gestionnaire cancels an échéance not invoiced (e.g. the financeur refused it)."""
+    from dossiers.droits import exiger
+
+    exiger(par is not None and par.has_perm("facturation.facturer"))
+    if not raison.strip():
+        raise ValidationError({"raison": ["Indiquez la raison de l'annulation."]})
+    echeance = Echeance.objects.select_for_update().get(pk=echeance.pk)
+    if echeance.etat not in (EtatEcheance.PREVUE, EtatEcheance.A_FACTURER, EtatEcheance.BLOQUEE):
+        raise ValidationError(
+            f"L'échéance est « {echeance.get_etat_display()} » : seule une échéance non "
+            "facturée peut être annulée (sinon, émettez un avoir)."
+        )
+    echeance.annuler(raison=raison.strip())
+    _sauver(echeance, f"Annulée : {raison.strip()}", par)
+    return echeance

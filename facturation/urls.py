@@ -8,6 +8,11 @@ urlpatterns = [
     path("dossiers/<int:dossier_pk>/facturation/", views.onglet, name="onglet"),
     path("facturation/conventions/<int:pk>/", views.convention, name="convention"),
     path("facturation/echeances/", views.echeances, name="echeances"),
+    path(
+        "facturation/echeances/<int:pk>/annuler/",
+        views.annuler_echeance,
+        name="annuler_echeance",
+    ),
     path("facturation/factures/", views.factures, name="factures"),
     path(
         "facturation/avoirs/",

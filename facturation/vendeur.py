@@ -1,7 +1,7 @@
 """The seller's identity and legal mentions, frozen on each invoice at validation.
 
-They come from documents.Organisation (the provider's settings page); `PARCOURS_ORGANISATION`
-in settings overrides them field by field (the VAT number, which Organisation lacks; tests).
+They come from documents.Organisation (the provider's settings page, in the admin); an
+optional `PARCOURS_ORGANISATION` dict in settings overrides them field by field (tests).
 """
 
 from django.conf import settings

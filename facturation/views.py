@@ -100,6 +100,21 @@ def convention(request, pk):
     return render(request, "facturation/convention.html", {"convention": convention})
 
 
+@require_POST
+@permission_required(FACTURER, raise_exception=True)
+def annuler_echeance(request, pk):
+    echeance = get_object_or_404(Echeance, pk=pk)
+    try:
+        echeancier.annuler_echeance(
+            echeance=echeance, par=request.user, raison=request.POST.get("raison", "")
+        )
+    except ValidationError as exc:
+        _message_erreur(request, exc)
+    else:
+        messages.success(request, f"Échéance « {echeance.libelle} » annulée.")
+    return redirect("facturation:onglet", dossier_pk=echeance.dossier_id)
+
+
 # --- échéances à facturer ---
 
 

@@ -342,3 +342,20 @@ def test_corriger_un_abandon_rouvre_les_echeances(
     with django_capture_on_commit_callbacks(execute=True):
         pipeline.compenser(action=action, par=rose)
     assert [e[2] for e in etats(dossier)] == ["a_facturer", "prevue", "prevue", "annulee"]
+
+
+def test_annuler_une_echeance_non_facturee(dossier, convention, gestionnaire, alice):
+    echeancier.lier_convention(dossier=dossier, convention=convention, par=gestionnaire)
+    echeance = Echeance.objects.get(dossier=dossier, ordre=3)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        echeancier.annuler_echeance(echeance=echeance, par=alice, raison="x")
+    with pytest.raises(ValidationError) as exc:
+        echeancier.annuler_echeance(echeance=echeance, par=gestionnaire, raison=" ")
+    assert exc.value.message_dict == {"raison": ["Indiquez la raison de l'annulation."]}
+    echeancier.annuler_echeance(echeance=echeance, par=gestionnaire, raison="Refus du financeur")
+    echeance.refresh_from_db()
+    assert (echeance.etat, echeance.raison) == ("annulee", "Refus du financeur")
+    with pytest.raises(ValidationError, match="seule une échéance non facturée"):
+        echeancier.annuler_echeance(echeance=echeance, par=gestionnaire, raison="encore")

@@ -18,6 +18,7 @@ from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Pre
 from dossiers.services import creer_dossier
 from evenements.models import Evenement, Motif, TypeEvenement
 from evenements.services import enregistrer_evenement, supprimer_evenement
+from facturation import demo as demo_facturation
 from seances import demo as demo_seances
 
 MOT_DE_PASSE = "demo"
@@ -135,24 +136,27 @@ class Command(BaseCommand):
             )
         # The demo's notifications go through the real pipeline and are logged in each
         # dossier's "Envois" tab, but are kept in memory instead of being printed or sent.
-        with (
-            override_settings(
-                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-                SMS_BACKEND="memoire",
-            ),
-            transaction.atomic(),
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            SMS_BACKEND="memoire",
         ):
-            utilisateurs = self._utilisateurs()
-            if Dossier.objects.filter(
-                beneficiaire__identifiant_externe__startswith="DEMO-"
-            ).exists():
-                self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
-            else:
-                self._dossiers(utilisateurs)
+            with transaction.atomic():
+                utilisateurs = self._utilisateurs()
+                nouvelle = not Dossier.objects.filter(
+                    beneficiaire__identifiant_externe__startswith="DEMO-"
+                ).exists()
+                if nouvelle:
+                    self._dossiers(utilisateurs)
+                else:
+                    self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
+            if nouvelle:  # after commit: the billing actions have released the échéances
+                with transaction.atomic():
+                    bilan = demo_facturation.factures(gestionnaire=utilisateurs["gestionnaire"])
+                self.stdout.write(f"Facturation de démonstration : {bilan}.")
         self.stdout.write(
             self.style.SUCCESS(
                 "Comptes de démonstration (mot de passe « demo ») : admin, responsable, "
-                "conseiller, conseillere.est (autre équipe)."
+                "conseiller, conseillere.est (autre équipe), gestionnaire (facturation)."
             )
         )
 
@@ -165,6 +169,7 @@ class Command(BaseCommand):
             "responsable": ("Rémi", "Responsable", "Responsable", [lyon]),
             "conseiller": ("Claire", "Conseil", "Conseiller", [lyon]),
             "conseillere.est": ("Estelle", "Bastide", "Conseiller", [est]),
+            "gestionnaire": ("Gaëlle", "Gestion", "Gestionnaire", []),
         }
         utilisateurs = {}
         for identifiant, (prenom, nom, groupe, equipes) in comptes.items():
@@ -201,6 +206,9 @@ class Command(BaseCommand):
             for nom, mails in FINANCEURS
         ]
         types = {t.code: t for t in TypeEvenement.objects.all()}
+        conventions = demo_facturation.preparer(
+            financeurs=financeurs, prestations=prestations, types=types
+        )
         motifs = {liste: list(Motif.objects.filter(liste=liste)) for liste in Motif.Liste.values}
         admin, conseiller = utilisateurs["admin"], utilisateurs["conseiller"]
         equipes = list(Equipe.objects.order_by("nom"))
@@ -226,6 +234,7 @@ class Command(BaseCommand):
                 financeur=financeurs[i % 2],
                 par=admin,
             )
+            demo_facturation.rattacher(dossier, conventions=conventions, par=admin)
             self._histoire(
                 dossier,
                 SCENARIOS[i % len(SCENARIOS)],
