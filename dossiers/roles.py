@@ -68,6 +68,7 @@ LECTURE_FACTURATION = [
     "facturation.view_convention",
     "facturation.view_financementdossier",
     "facturation.view_echeance",
+    "facturation.view_facture",
 ]
 ADMIN_APPS = [
     "dossiers",

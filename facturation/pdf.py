@@ -2,6 +2,7 @@
 then embedded by the factur-x library. Built once from the frozen invoice, then kept."""
 
 import hashlib
+import logging
 
 import facturx
 from django.core.files.base import ContentFile
@@ -11,6 +12,9 @@ from documents.models import MENTION_DECLARATION
 from facturation import cii, controles
 from facturation.models import Facture
 from facturation.services import ventilation_tva
+
+# The library logs every step at INFO; its warnings and errors still show.
+logging.getLogger("factur-x").setLevel(logging.WARNING)
 
 
 def _organisation(vendeur: dict) -> dict:

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -249,14 +249,11 @@ def pdf(request, pk):
 
     facture = get_object_or_404(Facture, pk=pk)
     if not request.user.has_perm(FACTURER):
-        # Caseworkers may read invoices of dossiers they see (not those of other teams).
-        dossiers = {
-            ligne.echeance.dossier
-            for ligne in facture.lignes.select_related("echeance__dossier")
-            if ligne.echeance
-        }
-        if not any(peut_voir_dossier(request.user, d) for d in dossiers):
-            return HttpResponse(status=404)
+        # Caseworkers read an invoice only if they see every dossier on it.
+        lignes = facture.lignes.select_related("echeance__dossier")
+        dossiers = {ligne.echeance.dossier for ligne in lignes if ligne.echeance}
+        if not dossiers or not all(peut_voir_dossier(request.user, d) for d in dossiers):
+            raise Http404
     if facture.numero is None:
         messages.error(request, "Un brouillon n'a pas de PDF : validez d'abord la facture.")
         return redirect("facturation:facture", pk=pk)

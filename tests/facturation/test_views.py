@@ -205,3 +205,15 @@ def test_liste_des_factures_requetes_constantes(
     with django_assert_num_queries(7):  # payments and avoirs: subqueries, not one per row
         page = texte(client.get(reverse("facturation:factures")))
     assert "Partiellement payée" in page and "1 860,00 €" in page
+
+
+def test_pdf_pour_le_conseiller_de_l_equipe_seulement(
+    client, alice, charlie, gestionnaire, debloquees
+):
+    (brouillon,) = services.facturer(echeances=debloquees, par=gestionnaire)
+    facture = services.valider_facture(facture=brouillon, par=gestionnaire)
+    url = reverse("facturation:pdf", args=[facture.pk])
+    client.force_login(alice)
+    assert client.get(url)["Content-Type"] == "application/pdf"
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
