@@ -2,7 +2,7 @@
 
 from dossiers.models import Dossier, Statut
 from evenements.models import ActionConfiguree, Effet, TypeEvenement
-from evenements.natures import chemins_parametres, nature
+from evenements.natures import chemins_parametres, concerne, nature
 
 STATUT_APRES = {
     Effet.ENTREE: Statut.EN_COURS,
@@ -31,5 +31,5 @@ def apercu_du_type(type_evenement: TypeEvenement | None, dossier: Dossier) -> li
     configurations = ActionConfiguree.objects.filter(
         type_evenement=type_evenement, actif=True
     ).select_related(*chemins_parametres(prefixe=None))
-    effets += [nature(c.nature).decrire(c, dossier) for c in configurations]
+    effets += [nature(c.nature).decrire(c, dossier) for c in configurations if concerne(c, dossier)]
     return effets

@@ -41,6 +41,10 @@ def _factures_de(echeance: Echeance):
 class _NatureFacturation:
     parametres = ""
 
+    def concerne(self, dossier: Dossier) -> bool:
+        """Billing only concerns dossiers linked to a convention: others get no row."""
+        return dossier.financements.filter(actif=True).exists()
+
     def _faire(self, evenement: Evenement, action: ActionDeclenchee) -> list[Echeance]:
         raise NotImplementedError
 

@@ -93,6 +93,12 @@ def test_admin_type_evenement_avec_champs(client, administrateur):
             "champs-0-obligatoire": "on",
             "actions-TOTAL_FORMS": 0,
             "actions-INITIAL_FORMS": 0,
+            # One inline per action kind of the apps above (documents, facturation).
+            **{
+                f"actions-{n}-{champ}": 0
+                for n in range(2, 7)
+                for champ in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
         },
     )
     assert reponse.status_code == 302, reponse.content.decode()[:2000]

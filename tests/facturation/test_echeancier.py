@@ -279,11 +279,10 @@ def test_taux_horaire_mensuel(dossier, financeur, types, gestionnaire, saisir, h
     ]
 
 
-def test_evenement_sans_convention_action_ignoree(dossier, saisir):
+def test_dossier_sans_convention_aucune_action_de_facturation(dossier, saisir, types):
+    assert not any("échéance" in effet for effet in apercu_du_type(types["entree"], dossier))
     entree = saisir(dossier, "entree")
-    action = entree.actions.get(configuration__nature="debloquer_echeances")
-    assert action.etat == EtatAction.IGNOREE
-    assert action.raison == "Le dossier n'est rattaché à aucune convention."
+    assert set(entree.actions.values_list("configuration__nature", flat=True)) == {"notification"}
 
 
 def test_supprimer_la_validation_propose_de_rebloquer(
