@@ -186,9 +186,15 @@ class ReglementAdmin(JournalAdmin):
     search_fields = ["reference", "financeur__raison_sociale"]
 
 
-def _inline(modele, libelle):
+def _inline(modele, libelle, prefixe):
+    class FormSet(forms.BaseInlineFormSet):
+        @classmethod
+        def get_default_prefix(cls) -> str:
+            return prefixe  # stable whatever other inlines the type page has
+
     class Inline(admin.TabularInline):
         model = modele
+        formset = FormSet
         fk_name = "type_evenement"
         extra = 0
         fields = ["actif", "ordre"]
@@ -201,7 +207,7 @@ def _inline(modele, libelle):
 
 TypeEvenementAdmin.inlines = [
     *TypeEvenementAdmin.inlines,
-    _inline(GenerationEcheances, "Facturation : générer les échéances"),
-    _inline(DeblocageEcheances, "Facturation : débloquer les échéances"),
-    _inline(BlocageFacturation, "Facturation : bloquer la facturation"),
+    _inline(GenerationEcheances, "Facturation : générer les échéances", "facturation_generer"),
+    _inline(DeblocageEcheances, "Facturation : débloquer les échéances", "facturation_debloquer"),
+    _inline(BlocageFacturation, "Facturation : bloquer la facturation", "facturation_bloquer"),
 ]

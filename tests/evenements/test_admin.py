@@ -93,10 +93,15 @@ def test_admin_type_evenement_avec_champs(client, administrateur):
             "champs-0-obligatoire": "on",
             "actions-TOTAL_FORMS": 0,
             "actions-INITIAL_FORMS": 0,
-            # One inline per action kind of the apps above (documents, facturation).
+            "documents_generes-TOTAL_FORMS": 0,
+            "documents_generes-INITIAL_FORMS": 0,
             **{
-                f"actions-{n}-{champ}": 0
-                for n in range(2, 7)
+                f"{prefixe}-{champ}": 0
+                for prefixe in (
+                    "facturation_generer",
+                    "facturation_debloquer",
+                    "facturation_bloquer",
+                )
                 for champ in ("TOTAL_FORMS", "INITIAL_FORMS")
             },
         },
