@@ -78,7 +78,7 @@ def _presences(seance, hasard) -> dict:
 
 def _signer(seance, animateur, hasard, aujourd_hui) -> None:
     """Signatures for recent séances: most present bénéficiaires sign, and the animateur."""
-    if not seance.type_seance.emargement_requis or (aujourd_hui - seance.date).days > 45:
+    if not seance.type_seance.emargement_requis or (aujourd_hui - seance.date).days > 30:
         return
     for demi_journee in seance.demi_journees():
         for p in seance.participations.all():
@@ -128,7 +128,7 @@ def planifier_et_realiser(
 def seances_du_parcours(
     *, dossier, debut, fin, animateur, hasard, aujourd_hui, i, apres_la_fin=0
 ) -> None:
-    """A séance every 5-10 days from `debut` to `fin`; past ones validated. `apres_la_fin`
+    """A séance every 8-14 days from `debut` to `fin`; past ones validated. `apres_la_fin`
     extra séances stay planned after the exit (the "séances non réalisées" the tab shows)."""
     types = {t.libelle: t for t in TypeSeance.objects.filter(prestation=dossier.prestation_id)}
     suite = [
@@ -157,7 +157,7 @@ def seances_du_parcours(
             aujourd_hui=aujourd_hui,
         )
         rang += 1
-        date += datetime.timedelta(days=hasard.randint(5, 10))
+        date += datetime.timedelta(days=hasard.randint(8, 14))
     for k in range(apres_la_fin):
         planifier_et_realiser(
             dossiers=[dossier],

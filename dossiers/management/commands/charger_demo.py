@@ -325,7 +325,7 @@ class Command(BaseCommand):
         demo_seances.seances_du_parcours(
             dossier=dossier,
             debut=entree,
-            fin=fin if sortie else aujourd_hui + datetime.timedelta(days=14),
+            fin=fin if sortie else aujourd_hui + datetime.timedelta(days=10),
             animateur=dossier.referent,
             hasard=hasard,
             aujourd_hui=aujourd_hui,
