@@ -176,36 +176,32 @@ def generer_echeances(financement: FinancementDossier, *, par=None, action=None)
     Monthly rules produce their échéances month by month (generer_mensuelles).
     """
     existantes = set(financement.echeances.values_list("modalite_id", flat=True))
+    convention = financement.convention
+    modalites = [
+        m
+        for m in convention.modalites.all()
+        if m.declencheur != Declencheur.MENSUEL and m.pk not in existantes
+    ]
+    montants = [montant_prevu(m, financement) for m in modalites]
+    if not existantes and not convention.est_horaire:
+        # The échéancier of a forfait adds up to the financeur's share of it, to the cent.
+        montants = regles.ajuster_au_total(
+            montants, regles.quote_part(convention.prix, financement.part)
+        )
     creees = []
-    for modalite in financement.convention.modalites.all():
-        if modalite.declencheur == Declencheur.MENSUEL or modalite.pk in existantes:
-            continue
+    for modalite, montant in zip(modalites, montants, strict=True):
         echeance = Echeance(
             dossier_id=financement.dossier_id,
             financement=financement,
             modalite=modalite,
             ordre=modalite.ordre,
             libelle=_libelle(modalite, financement),
-            montant=montant_prevu(modalite, financement),
+            montant=montant,
             action=action,
         )
         _sauver(echeance, "Génération de l'échéancier", par)
         creees.append(echeance)
     return creees
-
-
-def recalculer_prevues(dossier: Dossier) -> int:
-    """Amounts of échéances not yet released follow the convention (after a rule change)."""
-    changees = 0
-    for echeance in Echeance.objects.filter(
-        dossier=dossier, etat=EtatEcheance.PREVUE, modalite__isnull=False
-    ).select_related("modalite", "financement__convention"):
-        montant = montant_prevu(echeance.modalite, echeance.financement)
-        if montant != echeance.montant:
-            echeance.montant = montant
-            _sauver(echeance, "Montant recalculé selon la convention")
-            changees += 1
-    return changees
 
 
 # --- what an event does to the échéancier ---

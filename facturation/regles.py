@@ -63,5 +63,16 @@ def solde_realise(du: Decimal, deja_debloque: Decimal) -> Decimal:
     return max(arrondir(du - deja_debloque), ZERO)
 
 
+def ajuster_au_total(montants: list[Decimal], total: Decimal) -> list[Decimal]:
+    """Rounded shares of a forfait that add up to it exactly: the last one absorbs the cents
+    that rounding each share lost or gained (only rounding: at most a cent per share)."""
+    if not montants:
+        return []
+    ecart = arrondir(total) - sum(montants, ZERO)
+    if ecart and abs(ecart) <= Decimal("0.01") * len(montants):
+        return [*montants[:-1], montants[-1] + ecart]
+    return list(montants)
+
+
 def tva(montant_ht: Decimal, taux: Decimal) -> Decimal:
     return pourcentage(montant_ht, taux)

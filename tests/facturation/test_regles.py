@@ -1,8 +1,11 @@
 """The billing rules as pure functions: every rule type with plain numbers."""
 
+import itertools
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from facturation import regles
 from facturation.argent import arrondir, euros
@@ -70,3 +73,33 @@ def test_regle_cpf_seuils_25_et_80(faites, attendu):
 
 def test_sans_heures_prevues_rien_ne_se_mesure():
     assert regles.taux_realisation(D("10"), None) == D("0")
+
+
+def test_cofinancement_au_centime_pres():
+    # 1 000 € split 33.33 / 33.33 / 33.34 % of a 70 % share: rounding each loses a cent.
+    parts = [D("33.33"), D("33.33"), D("33.34")]
+    montants = [regles.quote_part(regles.pourcentage(D("1000.01"), p), D("70")) for p in parts]
+    total = regles.quote_part(D("1000.01"), D("70"))
+    assert sum(montants) != total
+    assert sum(regles.ajuster_au_total(montants, total)) == total
+
+
+@given(
+    prix=st.decimals(min_value=1, max_value=100_000, places=2),
+    coupures=st.lists(
+        st.integers(min_value=1, max_value=9_999), min_size=0, max_size=5, unique=True
+    ),
+    part=st.decimals(min_value=D("0.01"), max_value=100, places=2),
+)
+def test_un_echeancier_de_forfait_fait_toujours_le_total(prix, coupures, part):
+    """Any percentages summing to 100 %, any co-financing share: the sum is the share, exactly."""
+    bornes = [0, *sorted(coupures), 10_000]
+    pourcentages = [D(b - a) / 100 for a, b in itertools.pairwise(bornes)]
+    montants = [
+        regles.quote_part(
+            regles.montant_modalite(prix=prix, part_pourcentage=p, montant_fixe=None), part
+        )
+        for p in pourcentages
+    ]
+    total = regles.quote_part(prix, part)
+    assert sum(regles.ajuster_au_total(montants, total)) == total
