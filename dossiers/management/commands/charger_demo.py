@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Prestation
 from dossiers.services import creer_dossier
+from evenements import pipeline
 from evenements.models import Evenement, Motif, TypeEvenement
 from evenements.services import enregistrer_evenement, supprimer_evenement
 from facturation import demo as demo_facturation
@@ -149,7 +150,10 @@ class Command(BaseCommand):
                     self._dossiers(utilisateurs)
                 else:
                     self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
-            if nouvelle:  # after commit: the billing actions have released the échéances
+            if nouvelle:
+                # Actions not run yet (inside an outer transaction, or deferred to keep a
+                # dossier's order) run now: the billing ones release the échéances.
+                pipeline.balayer()
                 with transaction.atomic():
                     bilan = demo_facturation.factures(gestionnaire=utilisateurs["gestionnaire"])
                 self.stdout.write(f"Facturation de démonstration : {bilan}.")
