@@ -16,6 +16,7 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("", include("evenements.urls")),
     path("", include("notifications.urls")),
+    path("", include("facturation.urls")),
     path("", include("seances.urls")),
     path("", include("documents.urls")),
 ]

@@ -24,7 +24,18 @@ class OrganisationAdmin(SimpleHistoryAdmin):
         (None, {"fields": ["raison_sociale", "siret", "numero_declaration_activite", "logo"]}),
         ("Coordonnées", {"fields": ["adresse", "code_postal", "ville", "email", "telephone"]}),
         ("Signature", {"fields": ["signataire_nom", "signataire_qualite", "signature"]}),
-        ("Facturation", {"fields": ["exoneree_tva", "conditions_paiement_jours", "iban", "bic"]}),
+        (
+            "Facturation",
+            {
+                "fields": [
+                    "exoneree_tva",
+                    "numero_tva",
+                    "conditions_paiement_jours",
+                    "iban",
+                    "bic",
+                ]
+            },
+        ),
     ]
 
     def has_add_permission(self, request) -> bool:

@@ -47,6 +47,12 @@ class Organisation(models.Model):
     conditions_paiement_jours = models.PositiveSmallIntegerField(
         "délai de paiement (jours)", default=30
     )
+    numero_tva = models.CharField(
+        "n° de TVA intracommunautaire",
+        max_length=20,
+        blank=True,
+        help_text="Obligatoire sur les factures électroniques (Factur-X), même exonérée.",
+    )
     iban = models.CharField("IBAN", max_length=34, blank=True)
     bic = models.CharField("BIC", max_length=11, blank=True)
     history = HistoricalRecords(verbose_name="historique de l'organisation")

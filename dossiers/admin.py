@@ -126,6 +126,13 @@ class DossierAdmin(admin.ModelAdmin):
 
 @admin.register(Financeur)
 class FinanceurAdmin(SansSuppressionAdmin):
-    list_display = ["raison_sociale", "telephone", "actif"]
+    list_display = ["raison_sociale", "siren", "ville", "telephone", "actif"]
     list_filter = ["actif"]
-    search_fields = ["raison_sociale", "emails_contact"]
+    search_fields = ["raison_sociale", "emails_contact", "siren"]
+    fieldsets = [
+        (None, {"fields": ["raison_sociale", "emails_contact", "telephone", "actif"]}),
+        (
+            "Facturation",
+            {"fields": ["siren", "numero_tva", "adresse", "code_postal", "ville", "code_service"]},
+        ),
+    ]

@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
+from django.core.validators import EmailValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -54,6 +54,15 @@ class Financeur(models.Model):
     )
     telephone = PhoneNumberField("téléphone", blank=True)
     actif = models.BooleanField("actif", default=True)
+    # Buyer's identity on invoices (Factur-X): SIREN, VAT number if any, billing address.
+    siren = models.CharField(
+        "SIREN", max_length=9, blank=True, validators=[RegexValidator(r"^\d{9}$", "9 chiffres.")]
+    )
+    numero_tva = models.CharField("n° de TVA intracommunautaire", max_length=20, blank=True)
+    adresse = models.TextField("adresse de facturation", blank=True)
+    code_postal = models.CharField("code postal", max_length=10, blank=True)
+    ville = models.CharField("ville", max_length=120, blank=True)
+    code_service = models.CharField("code service (Chorus Pro)", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "financeur"

@@ -1,4 +1,4 @@
-"""Groups Administrateur, Responsable, Conseiller with their permissions.
+"""Groups Administrateur, Responsable, Conseiller, Gestionnaire with their permissions.
 
 Used by a data migration and by the tests (a transactional test flushes migrated data).
 """
@@ -44,6 +44,32 @@ RESPONSABLE = CONSEILLER + [
     "seances.corriger_toute_seance",
     "documents.delete_document",
 ]
+# Billing staff: every team's dossiers (read), invoices, credit notes and payments.
+GESTIONNAIRE = [
+    "dossiers.view_dossier",
+    "dossiers.voir_toutes_equipes",
+    "dossiers.view_beneficiaire",
+    "dossiers.view_prestation",
+    "dossiers.view_financeur",
+    "dossiers.change_financeur",
+    "evenements.view_evenement",
+    "evenements.view_actiondeclenchee",
+    "evenements.piloter_actions",
+    "facturation.view_convention",
+    "facturation.view_financementdossier",
+    "facturation.add_financementdossier",
+    "facturation.view_echeance",
+    "facturation.facturer",
+    "facturation.view_facture",
+    "facturation.view_reglement",
+]
+# Caseworkers see the billing tab of their dossiers, read-only.
+LECTURE_FACTURATION = [
+    "facturation.view_convention",
+    "facturation.view_financementdossier",
+    "facturation.view_echeance",
+    "facturation.view_facture",
+]
 ADMIN_APPS = [
     "dossiers",
     "evenements",
@@ -75,8 +101,13 @@ def creer_groupes(apps, schema_editor=None):
             app, codename = nom.split(".")
             yield from Permission.objects.filter(content_type__app_label=app, codename=codename)
 
-    Group.objects.get_or_create(name="Conseiller")[0].permissions.set(permissions(CONSEILLER))
-    Group.objects.get_or_create(name="Responsable")[0].permissions.set(permissions(RESPONSABLE))
+    Group.objects.get_or_create(name="Conseiller")[0].permissions.set(
+        permissions(CONSEILLER + LECTURE_FACTURATION)
+    )
+    Group.objects.get_or_create(name="Responsable")[0].permissions.set(
+        permissions(RESPONSABLE + LECTURE_FACTURATION)
+    )
+    Group.objects.get_or_create(name="Gestionnaire")[0].permissions.set(permissions(GESTIONNAIRE))
     administrateur = Group.objects.get_or_create(name="Administrateur")[0]
     administrateur.permissions.set(
         Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)

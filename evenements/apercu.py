@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier, Statut
 from evenements.models import ActionConfiguree, Effet, TypeEvenement
-from evenements.natures import chemins_parametres, nature
+from evenements.natures import chemins_parametres, concerne, nature
 from evenements.pipeline import trop_tard
 
 STATUT_APRES = {
@@ -60,6 +60,8 @@ def apercu_du_type(
         type_evenement=type_evenement, actif=True
     ).select_related(*chemins_parametres(prefixe=None))
     for configuration in configurations:
+        if not concerne(configuration, dossier):
+            continue
         description = nature(configuration.nature).decrire(configuration, dossier)
         if date <= aujourd_hui and trop_tard(configuration, date, aujourd_hui):
             apercu.non_faits.append(description)

@@ -41,6 +41,9 @@ class Nature(Protocol):
     def compenser(self, action, correction) -> str:
         """Carry out the compensation (the correction action) once a user confirms."""
 
+    # Optional: `concerne(dossier) -> bool`. False: nothing to do for this dossier (billing
+    # without a convention), so no outbox row is written and the preview does not list it.
+
 
 @dataclass
 class _Registre:
@@ -60,6 +63,11 @@ def nature(code: str) -> Nature:
 
 def natures() -> dict:
     return dict(_registre.natures)
+
+
+def concerne(configuration, dossier) -> bool:
+    fonction = getattr(nature(configuration.nature), "concerne", None)
+    return fonction is None or fonction(dossier)
 
 
 def chemins_parametres(prefixe: str | None = "configuration") -> list[str]:

@@ -21,17 +21,24 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evenements.models import ActionConfiguree, ActionDeclenchee, EtatAction, Evenement
-from evenements.natures import ActionIgnoree, ErreurTransitoire, IssueIncertaine, nature
+from evenements.natures import (
+    ActionIgnoree,
+    ErreurTransitoire,
+    IssueIncertaine,
+    concerne,
+    nature,
+)
 
 journal = logging.getLogger(__name__)
 EN_ATTENTE = (EtatAction.A_EXECUTER, EtatAction.PLANIFIEE)
 FAITES = (EtatAction.EXECUTEE, EtatAction.A_REVOIR)
 
 
-def _configurations(evenement: Evenement):
-    return ActionConfiguree.objects.filter(
+def _configurations(evenement: Evenement) -> list[ActionConfiguree]:
+    configurations = ActionConfiguree.objects.filter(
         type_evenement_id=evenement.type_evenement_id, actif=True
     )
+    return [c for c in configurations if concerne(c, evenement.dossier)]
 
 
 def _nouvelle_action(

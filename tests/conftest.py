@@ -16,6 +16,7 @@ from documents.referentiel import creer as creer_documents
 from dossiers.roles import creer_groupes
 from evenements.models import Motif, TypeEvenement
 from evenements.referentiel import creer as creer_referentiel
+from facturation.referentiel import creer as creer_facturation
 from notifications.referentiel import creer as creer_notifications
 from seances.referentiel import creer as creer_seances
 from tests.factories import DossierFactory, EquipeFactory, UtilisateurFactory
@@ -75,6 +76,7 @@ def referentiel(db):
     creer_notifications(apps)
     creer_seances(apps)
     creer_documents(apps)
+    creer_facturation(apps)
 
 
 @pytest.fixture

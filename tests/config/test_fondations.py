@@ -138,3 +138,10 @@ def test_demo_idempotente_et_complete(settings):
     from django.db.models import Count
 
     assert Seance.objects.annotate(n=Count("participations")).filter(n__gt=2).exists()
+    from facturation.models import Echeance, EtatEcheance, Facture, Reglement
+
+    assert set(Echeance.objects.values_list("etat", flat=True)) == set(EtatEcheance.values)
+    assert Facture.objects.filter(nature="avoir", numero__startswith="AV-").exists()
+    assert Facture.objects.filter(nature="facture", etat="brouillon").exists()
+    assert Reglement.objects.exists()
+    assert get_user_model().objects.get(username="gestionnaire").check_password("demo")

@@ -98,6 +98,15 @@ def test_admin_type_evenement_avec_champs(client, administrateur):
             "actions-INITIAL_FORMS": 0,
             "documents_generes-TOTAL_FORMS": 0,
             "documents_generes-INITIAL_FORMS": 0,
+            **{
+                f"{prefixe}-{champ}": 0
+                for prefixe in (
+                    "facturation_generer",
+                    "facturation_debloquer",
+                    "facturation_bloquer",
+                )
+                for champ in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
         },
     )
     assert reponse.status_code == 302, reponse.content.decode()[:2000]

@@ -26,6 +26,7 @@ from dossiers.services import creer_dossier
 from evenements import pipeline
 from evenements.models import ActionDeclenchee, EtatAction, Evenement, Motif, TypeEvenement
 from evenements.services import enregistrer_evenement, supprimer_evenement
+from facturation import demo as demo_facturation
 from notifications.canaux import quitte_la_machine
 from seances import demo as demo_seances
 
@@ -158,21 +159,27 @@ class Command(BaseCommand):
         eager = celery.conf.task_always_eager
         celery.conf.task_always_eager = True
         try:
-            with (
-                override_settings(
-                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-                    SMS_BACKEND="memoire",
-                ),
-                transaction.atomic(),
+            with override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                SMS_BACKEND="memoire",
             ):
-                utilisateurs = self._utilisateurs()
-                if self._demo().exists():
-                    self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
-                else:
-                    self._alerte_au_referent()
-                    self._dossiers(utilisateurs)
-                    # Alerts are delivered after commit: read them then.
-                    transaction.on_commit(self._alertes_deja_lues)
+                with transaction.atomic():
+                    utilisateurs = self._utilisateurs()
+                    nouvelle = not self._demo().exists()
+                    if nouvelle:
+                        self._alerte_au_referent()
+                        self._dossiers(utilisateurs)
+                        # Alerts are delivered after commit: read them then.
+                        transaction.on_commit(self._alertes_deja_lues)
+                    else:
+                        self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
+                if nouvelle:
+                    # Actions deferred to keep a dossier's order run now: the billing ones
+                    # release the échéances that the demo then invoices.
+                    pipeline.balayer()
+                    with transaction.atomic():
+                        bilan = demo_facturation.factures(gestionnaire=utilisateurs["gestionnaire"])
+                    self.stdout.write(f"Facturation de démonstration : {bilan}.")
         finally:
             celery.conf.task_always_eager = eager
         if ActionDeclenchee.objects.filter(evenement__dossier__in=self._demo()).count() > deja:
@@ -180,7 +187,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Comptes de démonstration (mot de passe « demo ») : admin, responsable, "
-                "conseiller, conseillere.est (autre équipe)."
+                "conseiller, conseillere.est (autre équipe), gestionnaire (facturation)."
             )
         )
 
@@ -235,6 +242,7 @@ class Command(BaseCommand):
             "responsable": ("Rémi", "Responsable", "Responsable", [lyon]),
             "conseiller": ("Claire", "Conseil", "Conseiller", [lyon]),
             "conseillere.est": ("Estelle", "Bastide", "Conseiller", [est]),
+            "gestionnaire": ("Gaëlle", "Gestion", "Gestionnaire", []),
         }
         utilisateurs = {}
         for identifiant, (prenom, nom, groupe, equipes) in comptes.items():
@@ -301,6 +309,9 @@ class Command(BaseCommand):
             for nom, mails in FINANCEURS
         ]
         types = {t.code: t for t in TypeEvenement.objects.all()}
+        conventions = demo_facturation.preparer(
+            financeurs=financeurs, prestations=prestations, types=types
+        )
         motifs = {liste: list(Motif.objects.filter(liste=liste)) for liste in Motif.Liste.values}
         admin, conseiller = utilisateurs["admin"], utilisateurs["conseiller"]
         equipes = list(Equipe.objects.order_by("nom"))
@@ -326,6 +337,7 @@ class Command(BaseCommand):
                 financeur=financeurs[i % 2],
                 par=admin,
             )
+            demo_facturation.rattacher(dossier, conventions=conventions, par=admin)
             self._histoire(
                 dossier,
                 SCENARIOS[i % len(SCENARIOS)],

@@ -1,1 +1,0 @@
-"""Billing: conventions, échéances, factures (see the facturation issue)."""
