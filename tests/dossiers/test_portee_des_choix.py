@@ -112,6 +112,7 @@ def test_rien_de_l_equipe_a_n_est_propose_ni_montre_a_l_equipe_b(
         "emargement_pk": [0],
         "jeton": ["inconnu"],
         "seance_pk": [seance_b.pk],
+        "action": ["annuler"],
     }
     urls = _urls(parametres)
     # Each event type's form, with its own choices (phases, financeurs, motifs).
