@@ -20,4 +20,5 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("", include("evenements.urls")),
     path("", include("notifications.urls")),
+    path("pilotage/", include("pilotage.urls")),
 ]

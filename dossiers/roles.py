@@ -26,6 +26,8 @@ RESPONSABLE = CONSEILLER + [
     "evenements.delete_evenement",
     "evenements.modifier_tout_evenement",
     "evenements.piloter_actions",
+    "pilotage.voir_pilotage",
+    "pilotage.telecharger_declarations",
 ]
 ADMIN_APPS = [
     "dossiers",
