@@ -173,7 +173,7 @@ def liste_rapports(request):
             Prefetch(
                 "envois",
                 queryset=EnvoiRapport.objects.select_related("demande_par")
-                .defer("instantane", "correctifs")
+                .defer("instantane")
                 .order_by("-debut", "-pk"),
             )
         )
