@@ -5,6 +5,7 @@ after commit, e-mail on the console, files on local disk. Production sets DATABA
 REDIS_URL, EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -167,6 +168,15 @@ ACTIONS_DELAI_BASE_SECONDES = env.int("ACTIONS_DELAI_BASE_SECONDES", default=30)
 ACTIONS_BAIL_SECONDES = env.int("ACTIONS_BAIL_SECONDES", default=300)
 # Embedded mode: a thread of the web process sweeps planned and retried actions.
 PLANIFICATEUR_EMBARQUE = env.bool("PLANIFICATEUR_EMBARQUE", default=False) and not REDIS_URL
+
+# Séances: half-day cut-off of the émargement, remote signing links, signature images.
+EMARGEMENT_COUPURE = env.str("EMARGEMENT_COUPURE", default="13:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", EMARGEMENT_COUPURE):
+    raise ImproperlyConfigured(f"EMARGEMENT_COUPURE doit être HH:MM : {EMARGEMENT_COUPURE!r}")
+EMARGEMENT_LIEN_HEURES = env.int("EMARGEMENT_LIEN_HEURES", default=72)
+EMARGEMENT_IMAGE_MAX_OCTETS = env.int("EMARGEMENT_IMAGE_MAX_OCTETS", default=300_000)
+# Absolute address of the site, for links sent by e-mail or SMS.
+URL_PUBLIQUE = env.str("URL_PUBLIQUE", default="http://127.0.0.1:8000").rstrip("/")
 
 # SMS: console | memoire | fichier:///chemin | brevo://CLE@api.brevo.com?expediteur=Parcours
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")

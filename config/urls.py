@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("evenements.urls")),
     path("", include("notifications.urls")),
     path("pilotage/", include("pilotage.urls")),
+    path("", include("seances.urls")),
 ]

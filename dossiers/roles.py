@@ -20,6 +20,17 @@ CONSEILLER = [
     "evenements.view_motif",
     "evenements.view_actiondeclenchee",
     "notifications.view_envoi",
+    "seances.view_seance",
+    "seances.add_seance",
+    "seances.change_seance",
+    "seances.view_participation",
+    "seances.change_participation",
+    "seances.view_typeseance",
+    "seances.view_motifannulation",
+    "seances.view_objectif",
+    "seances.view_emargement",
+    "seances.add_emargement",
+    "seances.add_jetonemargement",
 ]
 RESPONSABLE = CONSEILLER + [
     "dossiers.change_dossier",
@@ -28,6 +39,7 @@ RESPONSABLE = CONSEILLER + [
     "evenements.piloter_actions",
     "pilotage.voir_pilotage",
     "pilotage.telecharger_declarations",
+    "seances.corriger_toute_seance",
 ]
 ADMIN_APPS = [
     "dossiers",

@@ -27,7 +27,7 @@ def barres_groupees(
     barre = max(pas * 0.8 / max(len(series), 1), 1)
     parties = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {largeur} {hauteur}" '
-        f'role="img" aria-label="{escape(titre)}" class="graphique" width="100%">',
+        f'role="img" aria-label="{escape(titre)}" class="graphique-pilotage" width="100%">',
         f"<title>{escape(titre)}</title>",
         f'<line x1="{marge_g}" y1="{hauteur - marge_b}" x2="{largeur - 10}" '
         f'y2="{hauteur - marge_b}" stroke="#9ca3af"/>',
@@ -69,7 +69,7 @@ def barres_horizontales(titre: str, lignes: list[tuple[str, float]], unite: str 
     zone_l = largeur - marge_g - 70
     parties = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {largeur} {hauteur}" '
-        f'role="img" aria-label="{escape(titre)}" class="graphique" width="100%">',
+        f'role="img" aria-label="{escape(titre)}" class="graphique-pilotage" width="100%">',
         f"<title>{escape(titre)}</title>",
     ]
     for i, (etiquette, valeur) in enumerate(lignes):

@@ -85,3 +85,14 @@ class DossierFactory(factory.django.DjangoModelFactory):
     financeur = factory.SubFactory(FinanceurFactory)
     equipe = factory.SubFactory(EquipeFactory)
     referent = factory.SubFactory(UtilisateurFactory)
+
+
+class TypeSeanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "seances.TypeSeance"
+
+    prestation = factory.SubFactory(PrestationFactory)
+    libelle = factory.Sequence(lambda n: f"Séance type {n}")
+    duree_prevue_minutes = 60
+    nature = "face_a_face"
+    collective = True

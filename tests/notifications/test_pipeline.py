@@ -91,13 +91,13 @@ def test_evenement_futur_planifie_ses_actions_jusqu_a_sa_date(saisir, dossier):
     aujourd_hui = timezone.localdate()
     saisir(dossier, "entree", date=aujourd_hui - jours(1))
     sortie = saisir(dossier, "sortie-positive", date=aujourd_hui + jours(3))
-    action = sortie.actions.get()
+    action = sortie.actions.get(configuration__nature="notification")
     assert action.etat == EtatAction.PLANIFIEE and action.planifiee_pour == aujourd_hui + jours(3)
     avant = len(mail.outbox)
     pipeline.balayer(aujourd_hui + jours(2))
-    assert sortie.actions.get().etat == EtatAction.PLANIFIEE
+    assert sortie.actions.get(configuration__nature="notification").etat == EtatAction.PLANIFIEE
     pipeline.balayer(aujourd_hui + jours(3))  # eager: sent right away
-    assert sortie.actions.get().etat == EtatAction.EXECUTEE
+    assert sortie.actions.get(configuration__nature="notification").etat == EtatAction.EXECUTEE
     assert len(mail.outbox) == avant + 1
 
 
@@ -224,7 +224,10 @@ def test_modifier_la_date_replanifie_les_actions_planifiees(
             type_evenement=types["sortie-positive"],
             date=aujourd_hui + jours(10),
         )
-    etats_dates = sorted((a.etat, a.planifiee_pour) for a in sortie.actions.all())
+    etats_dates = sorted(
+        (a.etat, a.planifiee_pour)
+        for a in sortie.actions.filter(configuration__nature="notification")
+    )
     assert etats_dates == [
         (EtatAction.ANNULEE, aujourd_hui + jours(3)),
         (EtatAction.PLANIFIEE, aujourd_hui + jours(10)),
@@ -239,7 +242,7 @@ def test_supprimer_annule_les_actions_en_attente(
     sortie = saisir(dossier, "sortie-positive", date=aujourd_hui + jours(3))
     with django_capture_on_commit_callbacks(execute=True):
         supprimer_evenement(evenement=sortie, par=rose, raison="Sortie reportée sine die")
-    action = sortie.actions.get()
+    action = sortie.actions.get(configuration__nature="notification")
     assert action.etat == EtatAction.ANNULEE and action.raison.startswith("Événement supprimé")
 
 
