@@ -207,5 +207,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Embedded mode runs tasks in the web process: keep Celery's per-task lines out of it.
-    "loggers": {"celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"}},
+    "loggers": {
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},  # one INFO line per rendering step
+    },
 }

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("pilotage/", include("pilotage.urls")),
     path("", include("seances.urls")),
+    path("", include("documents.urls")),
 ]

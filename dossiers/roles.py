@@ -31,6 +31,10 @@ CONSEILLER = [
     "seances.view_emargement",
     "seances.add_emargement",
     "seances.add_jetonemargement",
+    "documents.view_document",
+    "documents.add_document",
+    "documents.change_document",
+    "documents.view_modeledocument",
 ]
 RESPONSABLE = CONSEILLER + [
     "dossiers.change_dossier",
@@ -40,6 +44,7 @@ RESPONSABLE = CONSEILLER + [
     "pilotage.voir_pilotage",
     "pilotage.telecharger_declarations",
     "seances.corriger_toute_seance",
+    "documents.delete_document",
 ]
 ADMIN_APPS = [
     "dossiers",

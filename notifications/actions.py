@@ -4,9 +4,8 @@ from django.utils import timezone
 
 from dossiers.models import Dossier
 from evenements.models import ActionDeclenchee
-from evenements.natures import ActionIgnoree, ErreurTransitoire
-from notifications import rendu
-from notifications.canaux import ErreurDefinitive, Message, canal
+from evenements.natures import ActionIgnoree
+from notifications import envois, rendu
 from notifications.models import Envoi, ModeleNotification
 
 Dest = ModeleNotification.Destinataire
@@ -157,18 +156,4 @@ class NatureNotification:
         return f"{nature} à {adresses} le {quand:%d/%m/%Y à %H:%M}"
 
     def _envoyer(self, envoi: Envoi, nom_canal: str) -> None:
-        envoi.tentatives += 1
-        try:
-            envoi.identifiant_fournisseur = canal(nom_canal).envoyer(
-                Message(cle=envoi.cle, adresse=envoi.adresse, sujet=envoi.sujet, corps=envoi.corps)
-            )
-        except (ErreurTransitoire, ErreurDefinitive) as exc:
-            envoi.erreur = str(exc)
-            if isinstance(exc, ErreurDefinitive):
-                envoi.etat = Envoi.Etat.ECHEC
-            envoi.save(update_fields=["tentatives", "erreur", "etat"])
-            raise
-        envoi.etat = Envoi.Etat.ENVOYE
-        envoi.envoye_le = timezone.now()
-        envoi.erreur = ""
-        envoi.save()
+        envois.envoyer(envoi)

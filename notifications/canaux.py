@@ -13,7 +13,7 @@ import logging
 import smtplib
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -31,6 +31,8 @@ class Message:
     adresse: str
     sujet: str
     corps: str
+    # (file name, content, MIME type); e-mail only.
+    pieces_jointes: list[tuple[str, bytes, str]] = field(default_factory=list)
 
 
 class ErreurDefinitive(Exception):
@@ -56,6 +58,8 @@ class CanalEmail:
             to=[message.adresse],
             headers={"Message-ID": f"<{message.cle}@parcours>", "X-Parcours-Cle": message.cle},
         )
+        for nom, contenu, type_mime in message.pieces_jointes:
+            email.attach(nom, contenu, type_mime)
         try:
             email.send(fail_silently=False)
         except Exception as exc:

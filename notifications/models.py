@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from evenements.models import ActionConfiguree
@@ -63,6 +64,17 @@ class Envoi(models.Model):
         on_delete=models.PROTECT,
         related_name="envois",
         verbose_name="action",
+        null=True,
+        blank=True,
+        help_text="Vide pour un envoi demandé à la main (ex. un document envoyé par e-mail).",
+    )
+    envoye_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="envoyé par",
     )
     cle = models.CharField("clé d'unicité", max_length=340, unique=True)
     canal = models.CharField("canal", max_length=10, choices=ModeleNotification.Canal.choices)
@@ -70,6 +82,10 @@ class Envoi(models.Model):
     adresse = models.CharField("adresse", max_length=254)
     sujet = models.CharField("sujet", max_length=250, blank=True)
     corps = models.TextField("message")
+    # Files attached to an e-mail, read from the default storage at send time (so a retry
+    # sends the same bytes): [{"nom": "attestation.pdf", "fichier": "<storage name>",
+    # "type": "application/pdf"}].
+    pieces_jointes = models.JSONField("pièces jointes", default=list, blank=True)
     etat = models.CharField("état", max_length=10, choices=Etat.choices, default=Etat.A_ENVOYER)
     identifiant_fournisseur = models.CharField(
         "identifiant fournisseur", max_length=200, blank=True

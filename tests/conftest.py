@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
+from documents.referentiel import creer as creer_documents
 from dossiers.roles import creer_groupes
 from evenements.models import Motif, TypeEvenement
 from evenements.referentiel import creer as creer_referentiel
@@ -71,6 +72,7 @@ def referentiel(db):
     creer_groupes(apps)
     creer_referentiel(apps)
     creer_notifications(apps)
+    creer_documents(apps)
 
 
 @pytest.fixture

@@ -1,0 +1,221 @@
+"""The one renderer: Django templates to HTML, HTML to PDF by WeasyPrint.
+
+Every document is laid out from `documents/pdf/base.html` (organisation identity, fonts
+shipped in static/polices, French formatting filters). Resources are fetched by
+`RecuperateurRestreint`: the document's base URL is a fake origin, `/static/…` is served
+from the project's static files, `/media/…` only for the organisation's images and the
+media a caller names; anything else (file://, http(s)://, other hosts, `..`) is refused
+and logged, so a template cannot make the server read or request anything else.
+"""
+
+import logging
+import mimetypes
+import posixpath
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
+
+from django.contrib.staticfiles import finders
+from django.core.files.storage import default_storage
+from django.template import (
+    Context,
+    Engine,
+    Library,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from weasyprint import HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from documents.templatetags import documents_fr
+
+journal = logging.getLogger(__name__)
+
+# Base URL of every document: a reserved name (RFC 2606) never resolved; the fetcher maps it.
+ORIGINE = "https://parcours.invalid"
+# Media any document may show (the organisation's logo and signature).
+MEDIAS_AUTORISES: list[str] = ["organisation/"]
+GABARIT_BASE = "documents/pdf/base.html"
+GABARIT_MODELE = "documents/pdf/modele.html"
+
+
+class RessourceRefusee(ValueError):
+    """A document asked for something outside the allowed roots."""
+
+
+class RecuperateurRestreint(URLFetcher):
+    """WeasyPrint URL fetcher that serves our own static files and allowed media only."""
+
+    def __init__(self, medias: Iterable[str] = (), pieces: dict | None = None):
+        super().__init__(timeout=5, allowed_protocols=())
+        self.medias = {m.lstrip("/") for m in medias}
+        self.pieces = pieces or {}
+        self.refusees: list[str] = []
+
+    def _refuser(self, url: str, raison: str):
+        self.refusees.append(url)
+        journal.warning("Ressource refusée dans un document (%s) : %s", raison, url[:300])
+        raise RessourceRefusee(f"Ressource refusée ({raison}) : {url[:300]}")
+
+    def _chemin(self, url: str, prefixe: str) -> str:
+        brut = unquote(url[len(prefixe) :].split("?")[0].split("#")[0])
+        chemin = posixpath.normpath(brut)
+        if "\x00" in brut or chemin.startswith(("..", "/")) or chemin in ("", "."):
+            self._refuser(url, "chemin hors des racines autorisées")
+        return chemin
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):  # inline, nothing is read or requested
+            return super().fetch(url, headers)
+        if url in self.pieces:
+            contenu, type_mime = self.pieces[url]
+            return URLFetcherResponse(url, contenu, {"Content-Type": type_mime})
+        parties = urlsplit(url)
+        if f"{parties.scheme}://{parties.netloc}" != ORIGINE:
+            return self._refuser(url, "adresse extérieure")
+        if parties.path.startswith("/static/"):
+            chemin = self._chemin(parties.path, "/static/")
+            fichier = finders.find(chemin)
+            if not fichier:
+                return self._refuser(url, "fichier statique introuvable")
+            with open(fichier, "rb") as flux:
+                contenu = flux.read()
+        elif parties.path.startswith("/media/"):
+            chemin = self._chemin(parties.path, "/media/")
+            if chemin not in self.medias and not chemin.startswith(tuple(MEDIAS_AUTORISES)):
+                return self._refuser(url, "média non autorisé pour ce document")
+            try:
+                with default_storage.open(chemin, "rb") as flux:
+                    contenu = flux.read()
+            except OSError:
+                return self._refuser(url, "média introuvable")
+        else:
+            return self._refuser(url, "hors de /static/ et /media/")
+        type_mime = mimetypes.guess_type(chemin)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, contenu, {"Content-Type": type_mime})
+
+
+def _contexte_commun(contexte: dict) -> dict:
+    communs = {"date_document": timezone.localdate()}
+    if "organisation" not in contexte:
+        from documents.models import Organisation
+
+        communs["organisation"] = Organisation.courante().en_contexte()
+    return {**communs, **contexte}
+
+
+def rendre_html(template_name: str, contexte: dict) -> str:
+    """A file template (usually extending documents/pdf/base.html) to HTML."""
+    return render_to_string(template_name, _contexte_commun(contexte))
+
+
+# --- the restricted engine for administrator-edited templates ---
+
+# Tags that could read files, reach URLs, load libraries, dump the context or unescape.
+TAGS_INTERDITS = {"load", "url", "debug", "ssi", "include", "extends", "block", "autoescape"}
+FILTRES_INTERDITS = {"safe", "safeseq"}
+
+
+def _bibliotheque_restreinte() -> Library:
+    bibliotheque = Library()
+    for nom, tag in defaulttags.register.tags.items():
+        if nom not in TAGS_INTERDITS:
+            bibliotheque.tags[nom] = tag
+    for source in (defaultfilters.register, documents_fr.register):
+        for nom, filtre in source.filters.items():
+            if nom not in FILTRES_INTERDITS:
+                bibliotheque.filters[nom] = filtre
+    return bibliotheque
+
+
+class MoteurRestreint(Engine):
+    """An engine with no loaders, no libraries and only harmless builtins, autoescaping."""
+
+    default_builtins: list = []
+
+    def __init__(self):
+        # debug keeps the line of a syntax error (template_debug) for the admin's message.
+        super().__init__(
+            dirs=[], app_dirs=False, loaders=[], libraries={}, autoescape=True, debug=True
+        )
+        self.template_builtins = [_bibliotheque_restreinte()]
+        self.template_libraries = {}
+
+
+moteur_restreint = MoteurRestreint()
+
+
+def verifier_source(source: str) -> None:
+    """Raise TemplateSyntaxError (with the line in `template_debug`) for a bad template."""
+    moteur_restreint.from_string(source)
+
+
+def ligne_erreur(source: str, erreur: TemplateSyntaxError) -> int | None:
+    """The 1-based line of a syntax error, for a message the administrator can act on."""
+    info = getattr(erreur, "template_debug", None)
+    if info:
+        return info.get("line")
+    return None
+
+
+def rendre_html_depuis_source(source: str, contexte: dict) -> str:
+    """An administrator-edited template body, rendered through the restricted engine and
+    laid out in the base document (organisation identity, fonts)."""
+    contexte = _contexte_commun(contexte)
+    corps = moteur_restreint.from_string(source).render(Context(contexte, autoescape=True))
+    titre = contexte.get("titre", "")
+    return render_to_string(GABARIT_MODELE, {**contexte, "titre": titre, "corps": mark_safe(corps)})
+
+
+# --- PDF ---
+
+
+def rendre_pdf(
+    html: str,
+    *,
+    pdfa: str | None = None,
+    pieces_jointes: Iterable[tuple[str, bytes, str]] = (),
+    medias: Iterable[str] = (),
+) -> bytes:
+    """HTML to PDF. `pdfa` e.g. "pdf/a-3b" for archival documents; `pieces_jointes` are
+    (file name, content, MIME type) embedded in the PDF; `medias` are storage names of
+    extra media this document may show (e.g. signature images)."""
+    pieces = {
+        f"{ORIGINE}/pieces-jointes/{rang}": (contenu, type_mime)
+        for rang, (_, contenu, type_mime) in enumerate(pieces_jointes)
+    }
+    recuperateur = RecuperateurRestreint(medias=medias, pieces=pieces)
+    jointes = [
+        Attachment(
+            url=f"{ORIGINE}/pieces-jointes/{rang}",
+            url_fetcher=recuperateur,
+            name=nom,
+            relationship="Data",
+        )
+        for rang, (nom, _, _) in enumerate(pieces_jointes)
+    ]
+    polices = FontConfiguration()
+    document = HTML(string=html, base_url=f"{ORIGINE}/", url_fetcher=recuperateur)
+    return document.write_pdf(
+        font_config=polices,
+        pdf_variant=pdfa,
+        attachments=jointes or None,
+        uncompressed_pdf=False,
+    )
+
+
+__all__ = [
+    "ORIGINE",
+    "RecuperateurRestreint",
+    "RessourceRefusee",
+    "TemplateSyntaxError",
+    "ligne_erreur",
+    "rendre_html",
+    "rendre_html_depuis_source",
+    "rendre_pdf",
+    "verifier_source",
+]
