@@ -3,6 +3,8 @@
 One query each (values + the exit-motif subquery); the loop only formats rows already read.
 """
 
+import datetime
+
 from django.db.models import Q, QuerySet
 
 from dossiers.models import Statut
@@ -38,6 +40,7 @@ COLONNES_RAPPORT = [
     ("date_sortie", "Date de sortie"),
     ("motif", "Type de sortie ou motif"),
     ("duree_jours", "Durée (jours)"),
+    ("heures_realisees", "Heures réalisées (cumul en fin de période)"),
 ]
 
 
@@ -84,8 +87,20 @@ def _valeurs(dossiers: QuerySet):
     )
 
 
+def _cumul(periode: Periode) -> Periode:
+    """Hours on a line: everything done up to the end of the period."""
+    return Periode(datetime.date.min, periode.fin)
+
+
 def lignes_rapport(dossiers: QuerySet, periode: Periode) -> list[dict]:
-    return [_ligne(d, periode) for d in _valeurs(dossiers.filter(concernes(periode)))]
+    from pilotage.heures import realisees_par_dossier
+
+    choisis = dossiers.filter(concernes(periode))
+    heures = realisees_par_dossier(choisis, _cumul(periode))
+    return [
+        {**_ligne(d, periode), "heures_realisees": heures.get(d["pk"], 0.0)}
+        for d in _valeurs(choisis)
+    ]
 
 
 COLONNES_DECLARATION = [
@@ -100,15 +115,20 @@ COLONNES_DECLARATION = [
     ("date_sortie", "Date de sortie"),
     ("sortie", "Nature de la sortie"),
     ("motif", "Type de sortie ou motif"),
+    ("heures_realisees", "Heures réalisées (cumul à la fin de la période)"),
 ]
 
 
 def lignes_declaration(dossiers: QuerySet, periode: Periode) -> list[dict]:
     """Entries and exits of the range, in date order (a dossier may give both)."""
     entrees, sorties = condition("entrees", periode), condition("sorties", periode)
+    from pilotage.heures import realisees_par_dossier
+
+    choisis = dossiers.filter(entrees | sorties)
+    heures = realisees_par_dossier(choisis, _cumul(periode))
     lignes = []
-    for d in _valeurs(dossiers.filter(entrees | sorties)):
-        ligne = _ligne(d, periode)
+    for d in _valeurs(choisis):
+        ligne = {**_ligne(d, periode), "heures_realisees": heures.get(d["pk"], 0.0)}
         if d["date_entree"] and periode.debut <= d["date_entree"] <= periode.fin:
             lignes.append({**ligne, "mouvement": "Entrée", "date": d["date_entree"]})
         if ligne["date_sortie"] and ligne["date_sortie"] >= periode.debut:

@@ -8,10 +8,9 @@ shows up in the next report as a "correctif" (before → after), then becomes th
 
 import datetime
 
-from django.template.loader import render_to_string
-
+from documents.rendu import rendre_html, rendre_pdf
 from dossiers.models import Dossier
-from pilotage import agregats, csv_export, graphiques
+from pilotage import agregats, csv_export, graphiques, heures
 from pilotage.filtres import Periode
 from pilotage.lignes import COLONNES_RAPPORT, lignes_rapport
 from pilotage.models import EnvoiRapport, Periodicite, RapportConfiguration
@@ -22,6 +21,7 @@ CHAMPS_SUIVIS = {
     "date_entree": "Date d'entrée",
     "date_sortie": "Date de sortie",
     "motif": "Type de sortie ou motif",
+    "heures_realisees": "Heures réalisées",
 }
 HORIZON_CORRECTIFS = 12  # earlier periods re-checked for corrections
 
@@ -56,6 +56,7 @@ def calculer(configuration: RapportConfiguration, periode: Periode) -> dict:
         "debut": periode.debut.isoformat(),
         "fin": periode.fin.isoformat(),
         "totaux": agregats.totaux(dossiers, periode),
+        "heures": heures.totaux(dossiers, periode),
         "prestations": agregats.par_prestation(dossiers, periode),
         "sorties": agregats.sorties_par_motif(dossiers, periode),
         "mois": [{**m, "mois": m["mois"].isoformat()} for m in mois],
@@ -167,6 +168,7 @@ def contexte(configuration: RapportConfiguration, instantane: dict, correctifs_:
         "financeur": configuration.financeur,
         "periode": Periode(_date(instantane["debut"]), _date(instantane["fin"])),
         "totaux": instantane["totaux"],
+        "heures": instantane.get("heures"),
         "prestations": instantane["prestations"],
         "sorties": instantane["sorties"],
         "graphique": graphique if configuration.graphique else "",
@@ -178,7 +180,9 @@ def contexte(configuration: RapportConfiguration, instantane: dict, correctifs_:
 
 
 def html(configuration: RapportConfiguration, instantane: dict, correctifs_: list) -> str:
-    return render_to_string(
+    """The report's HTML (documents renderer: organisation identity, fonts): the Aperçu
+    shows it, the PDF is made from it."""
+    return rendre_html(
         "pilotage/pdf/rapport.html", contexte(configuration, instantane, correctifs_)
     )
 
@@ -189,18 +193,8 @@ def pieces_jointes(envoi: EnvoiRapport) -> list[tuple[str, bytes, str]]:
         (nom_fichier(envoi, "csv"), csv_du_rapport(envoi.instantane).encode("utf-8"), "text/csv")
     ]
     pdf = rendre_pdf(html(envoi.configuration, envoi.instantane, envoi.correctifs))
-    if pdf is not None:
-        pieces.append((nom_fichier(envoi, "pdf"), pdf, "application/pdf"))
+    pieces.append((nom_fichier(envoi, "pdf"), pdf, "application/pdf"))
     return pieces
-
-
-def rendre_pdf(contenu_html: str) -> bytes | None:
-    """Through the documents renderer (issue 9); None until it exists."""
-    try:
-        from documents.rendu import rendre_pdf as rendre
-    except ImportError:
-        return None
-    return rendre(contenu_html)
 
 
 def texte_du_message(envoi: EnvoiRapport) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from pilotage import agregats, graphiques
+from pilotage import agregats, graphiques, heures
 from pilotage.filtres import FiltrePilotageForm
 
 
@@ -50,6 +50,12 @@ COLONNES_MESURES = [
     ("duree_moyenne", "Durée moyenne (jours)", ""),
     ("taux_sortie_positive", "Taux de sortie positive (%)", ""),
 ]
+COLONNES_HEURES = [
+    ("heures_prevues", "Heures prévues"),
+    ("heures_realisees", "Heures réalisées"),
+    ("taux_presence", "Taux de présence (%)"),
+    ("taux_reussite", "Taux de réussite (%)"),
+]
 
 
 def _mesures(ligne: dict, parametres: dict, **cible) -> list[Cellule]:
@@ -71,6 +77,9 @@ def construire(form: FiltrePilotageForm) -> list[Tableau]:
         synthese.lignes.append(
             [Cellule(libelle), Cellule(totaux[cle], lien if totaux[cle] else "", unite)]
         )
+    heures_totales = heures.totaux(dossiers, periode)
+    for cle, libelle in COLONNES_HEURES:
+        synthese.lignes.append([Cellule(libelle), Cellule(heures_totales[cle])])
 
     mois = agregats.par_mois(dossiers, periode)
     par_mois = Tableau("mois", "Entrées et sorties par mois", ["Mois", "Entrées", "Sorties"])
@@ -107,17 +116,29 @@ def construire(form: FiltrePilotageForm) -> list[Tableau]:
     )
 
     prestations = agregats.par_prestation(dossiers, periode)
+    heures_prestations = heures.par_prestation(dossiers, periode)
+    vide = dict.fromkeys(cle for cle, _ in COLONNES_HEURES)
     par_prestation = Tableau(
-        "prestations", "Par prestation", ["Prestation"] + [c[1] for c in COLONNES_MESURES]
+        "prestations",
+        "Par prestation",
+        ["Prestation"] + [c[1] for c in COLONNES_MESURES] + [c[1] for c in COLONNES_HEURES],
     )
     for ligne in prestations:
+        h = heures_prestations.get(ligne["prestation_id"], vide)
         par_prestation.lignes.append(
             [Cellule(ligne["prestation__nom"])]
             + _mesures(ligne, parametres, prestation=ligne["prestation_id"])
+            + [Cellule(h[cle]) for cle, _ in COLONNES_HEURES]
         )
     par_prestation.graphique = graphiques.barres_horizontales(
-        "Taux de sortie positive par prestation",
-        [(ligne["prestation__nom"], ligne["taux_sortie_positive"] or 0) for ligne in prestations],
+        "Taux de présence par prestation",
+        [
+            (
+                ligne["prestation__nom"],
+                heures_prestations.get(ligne["prestation_id"], vide)["taux_presence"] or 0,
+            )
+            for ligne in prestations
+        ],
         unite=" %",
     )
 
@@ -148,4 +169,28 @@ def construire(form: FiltrePilotageForm) -> list[Tableau]:
             for ligne in phases
         ],
     )
-    return [synthese, par_mois, sorties, par_prestation, par_phase]
+    lignes_heures = heures.par_phase(dossiers, periode)
+    heures_phases = Tableau(
+        "heures-phases",
+        "Heures prévues et réalisées par phase",
+        ["Prestation", "Phase", "Heures prévues", "Heures réalisées", "Taux de présence (%)"],
+    )
+    for ligne in lignes_heures:
+        heures_phases.lignes.append(
+            [
+                Cellule(ligne["prestation"]),
+                Cellule(ligne["phase"]),
+                Cellule(ligne["heures_prevues"]),
+                Cellule(ligne["heures_realisees"]),
+                Cellule(ligne["taux_presence"]),
+            ]
+        )
+    heures_phases.graphique = graphiques.barres_groupees(
+        heures_phases.titre,
+        [ligne["phase"] for ligne in lignes_heures],
+        [
+            ("Heures prévues", [ligne["heures_prevues"] for ligne in lignes_heures]),
+            ("Heures réalisées", [ligne["heures_realisees"] for ligne in lignes_heures]),
+        ],
+    )
+    return [synthese, par_mois, sorties, par_prestation, par_phase, heures_phases]

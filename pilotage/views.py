@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from documents.rendu import rendre_html, rendre_pdf
 from dossiers.models import Financeur
 from pilotage import agregats, csv_export, envois, rapports, tableau
 from pilotage.filtres import CHOIX_INVALIDE, FiltrePilotageForm, periode_par_defaut
@@ -123,12 +124,11 @@ def declarations(request):
             )
             nom = f"declaration-{financeur.pk}-{periode.debut:%Y%m%d}-{periode.fin:%Y%m%d}"
             if format_ == "pdf":
-                pdf = _pdf_declaration(financeur, periode, lignes)
-                if pdf is not None:
-                    reponse = HttpResponse(pdf, content_type="application/pdf")
-                    reponse["Content-Disposition"] = f'attachment; filename="{nom}.pdf"'
-                    return reponse
-                messages.error(request, "Le PDF n'est pas encore disponible : utilisez le CSV.")
+                reponse = HttpResponse(
+                    _pdf_declaration(financeur, periode, lignes), content_type="application/pdf"
+                )
+                reponse["Content-Disposition"] = f'attachment; filename="{nom}.pdf"'
+                return reponse
             else:
                 return csv_export.reponse(
                     f"{nom}.csv",
@@ -151,14 +151,12 @@ def declarations(request):
     )
 
 
-def _pdf_declaration(financeur, periode, lignes) -> bytes | None:
-    from django.template.loader import render_to_string
-
-    contenu = render_to_string(
+def _pdf_declaration(financeur, periode, lignes) -> bytes:
+    contenu = rendre_html(
         "pilotage/pdf/declaration.html",
         {"financeur": financeur, "periode": periode, "lignes": lignes},
     )
-    return rapports.rendre_pdf(contenu)
+    return rendre_pdf(contenu)
 
 
 # --- rapports financeurs ---

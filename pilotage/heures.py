@@ -1,0 +1,185 @@
+"""Hours, présence and réussite across dossiers, from the séances' own SQL expressions
+(`seances.indicateurs.sommes`, `objectifs_*_sql`) and turned into rates by the same pure
+functions (`Chiffres`) as a dossier's Résumé card, so the figures agree.
+
+Hours count the séances dated in the period. Per phase, a séance belongs to the phase the
+dossier was in on its date (the phase stays of `evenements.indicateurs`: from a phase-setting
+event, or the first phase from the entry, until the exit), computed by a subquery.
+"""
+
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Least
+
+from dossiers.models import Phase
+from evenements.models import ChampSupplementaire, Evenement
+from pilotage.filtres import Periode
+from pilotage.lignes import concernes
+from seances import indicateurs
+from seances.models import Participation
+
+CLES = (
+    "minutes_prevues",
+    "minutes_realisees",
+    "minutes_attendues",
+    "minutes_conseiller_prevues",
+    "minutes_conseiller_realisees",
+)
+
+
+def _participations(dossiers: QuerySet, periode: Periode) -> QuerySet:
+    return Participation.objects.filter(
+        dossier__in=dossiers.order_by().values("pk"),
+        seance__date__range=(periode.debut, periode.fin),
+    )
+
+
+def _chiffres(ligne: dict | None, valides: int = 0, prevus: int = 0) -> indicateurs.Chiffres:
+    ligne = ligne or {}
+    return indicateurs.Chiffres(
+        **{cle: ligne.get(cle) or 0 for cle in CLES},
+        objectifs_valides=valides,
+        objectifs_prevus=prevus,
+    )
+
+
+def en_dict(chiffres: indicateurs.Chiffres) -> dict:
+    return {
+        "heures_prevues": float(chiffres.heures_prevues),
+        "heures_realisees": float(chiffres.heures_realisees),
+        "taux_presence": chiffres.taux_presence,
+        "taux_reussite": chiffres.taux_reussite,
+    }
+
+
+def _objectifs(dossiers: QuerySet, periode: Periode, cle: str | None) -> dict:
+    """Objectives validated (capped per dossier, like its own rate) and planned, summed
+    over the dossiers in progress during the period; one query."""
+    annotes = dossiers.filter(concernes(periode)).annotate(
+        _valides=indicateurs.objectifs_valides_sql(periode.fin),
+        _prevus=indicateurs.objectifs_prevus_sql(),
+    )
+    sommes = {
+        "valides": Coalesce(Sum(Least("_valides", "_prevus")), Value(0)),
+        "prevus": Coalesce(Sum("_prevus"), Value(0)),
+    }
+    if cle is None:
+        return {None: annotes.aggregate(**sommes)}
+    lignes = annotes.order_by().values(cle).annotate(**sommes)
+    return {ligne[cle]: ligne for ligne in lignes}
+
+
+def totaux(dossiers: QuerySet, periode: Periode) -> dict:
+    """Two queries."""
+    ligne = _participations(dossiers, periode).aggregate(**indicateurs.sommes())
+    objectifs = _objectifs(dossiers, periode, None)[None]
+    return en_dict(_chiffres(ligne, objectifs["valides"], objectifs["prevus"]))
+
+
+def par_prestation(dossiers: QuerySet, periode: Periode) -> dict[int, dict]:
+    """{prestation id: figures}; two queries."""
+    lignes = (
+        _participations(dossiers, periode)
+        .order_by()
+        .values("dossier__prestation_id")
+        .annotate(**indicateurs.sommes())
+    )
+    heures = {ligne["dossier__prestation_id"]: ligne for ligne in lignes}
+    objectifs = _objectifs(dossiers, periode, "prestation_id")
+    sortie = {}
+    for pk in set(heures) | set(objectifs):
+        o = objectifs.get(pk, {})
+        sortie[pk] = en_dict(_chiffres(heures.get(pk), o.get("valides", 0), o.get("prevus", 0)))
+    return sortie
+
+
+def phase_a_la_date():
+    """The phase a participation's dossier was in on the séance's date (None: outside)."""
+    codes = sorted(
+        set(
+            ChampSupplementaire.objects.filter(nature=ChampSupplementaire.Nature.PHASE).values_list(
+                "code", flat=True
+            )
+        )
+    )
+    valeurs = [Cast(KeyTextTransform(code, "valeurs"), IntegerField()) for code in codes]
+    valeur = valeurs[0] if len(valeurs) == 1 else Coalesce(*valeurs) if valeurs else Value(None)
+    changement = Subquery(
+        Evenement.objects.actifs()
+        .filter(
+            dossier=OuterRef("dossier_id"),
+            date__lte=OuterRef("seance__date"),
+            type_evenement__champs__nature=ChampSupplementaire.Nature.PHASE,
+        )
+        .order_by("-date", "-rang", "-pk")
+        .annotate(_phase=valeur)
+        .values("_phase")[:1],
+        output_field=IntegerField(),
+    )
+    premiere = Subquery(
+        Phase.objects.filter(prestation=OuterRef("dossier__prestation_id"))
+        .order_by("ordre", "pk")
+        .values("pk")[:1]
+    )
+    return Case(
+        When(
+            Q(dossier__date_entree__isnull=True)
+            | Q(seance__date__lt=F("dossier__date_entree"))
+            | Q(dossier__date_sortie__isnull=False, seance__date__gte=F("dossier__date_sortie")),
+            then=Value(None),
+        ),
+        default=Coalesce(changement, premiere),
+        output_field=IntegerField(),
+    )
+
+
+def par_phase(dossiers: QuerySet, periode: Periode) -> list[dict]:
+    """Hours and présence per phase of the séance's date; three queries."""
+    lignes = list(
+        _participations(dossiers, periode)
+        .annotate(phase_seance=phase_a_la_date())
+        .order_by()
+        .values("phase_seance")
+        .annotate(**indicateurs.sommes())
+    )
+    phases = Phase.objects.select_related("prestation").in_bulk(
+        [ligne["phase_seance"] for ligne in lignes if ligne["phase_seance"]]
+    )
+    sortie = []
+    for ligne in lignes:
+        phase = phases.get(ligne["phase_seance"])
+        sortie.append(
+            {
+                "phase_id": phase.pk if phase else None,
+                "prestation": phase.prestation.nom if phase else "",
+                "phase": phase.libelle if phase else "Hors phase",
+                "ordre": (phase.prestation.nom, phase.ordre, phase.pk) if phase else ("~", 0, 0),
+                **en_dict(_chiffres(ligne)),
+            }
+        )
+    return sorted(sortie, key=lambda ligne: ligne["ordre"])
+
+
+def realisees_par_dossier(dossiers: QuerySet, periode: Periode) -> dict[int, float]:
+    """Hours done per dossier in the period (report and déclaration lines); one query."""
+    lignes = (
+        _participations(dossiers, periode)
+        .order_by()
+        .values("dossier_id")
+        .annotate(**indicateurs.sommes())
+    )
+    return {
+        ligne["dossier_id"]: float(indicateurs.heures(ligne["minutes_realisees"]))
+        for ligne in lignes
+    }
