@@ -90,3 +90,64 @@ def generer(
         elif tirage < 0.75 and not a_change_de_phase:
             supprimer_evenement(evenement=evenement_entree, par=auteur, raison="Doublon")
     return dossiers
+
+
+def ajouter_seances(*, graine: int, dossiers, auteur, types, aujourd_hui: datetime.date):
+    """Individual séances around each parcours (before entry, during, after exit), validated
+    with random presences, some cancelled; some validated steps (objectives)."""
+    from seances import services
+    from seances.models import MotifAnnulation, Objectif, Presence
+    from seances.services import SaisiePresence
+    from tests.factories import TypeSeanceFactory
+
+    hasard = random.Random(graine)
+    motif, _ = MotifAnnulation.objects.get_or_create(
+        code="absence-formateur", defaults={"libelle": "Absence du formateur"}
+    )
+    types_seance = {}
+    for dossier in dossiers:
+        prestation = dossier.prestation
+        if prestation.pk not in types_seance:
+            types_seance[prestation.pk] = [
+                TypeSeanceFactory(prestation=prestation, collective=False, nature=nature)
+                for nature in ("face_a_face", "autonomie", "conseiller_seul")
+            ]
+            for i, phase in enumerate(prestation.phases.all()[:3]):
+                Objectif.objects.create(prestation=prestation, phase=phase, libelle=f"Objectif {i}")
+        for _ in range(hasard.randint(0, 6)):
+            date = aujourd_hui - datetime.timedelta(days=hasard.randint(0, 420))
+            debut = datetime.time(hasard.choice([9, 10, 14]))
+            fin = datetime.time(debut.hour + hasard.randint(1, 3), hasard.choice([0, 30]))
+            seance = services.creer_seance(
+                type_seance=hasard.choice(types_seance[prestation.pk]),
+                date=date,
+                heure_debut=debut,
+                heure_fin=fin,
+                animateur=auteur,
+                dossiers=[dossier],
+                par=auteur,
+                lieu="Salle",
+            ).seance
+            tirage = hasard.random()
+            if tirage < 0.15:
+                services.annuler_seance(seance=seance, par=auteur, motif=motif)
+            elif tirage < 0.85:
+                participation = seance.participations.get()
+                presence = hasard.choice(
+                    [Presence.PRESENT, Presence.PRESENT, Presence.ABSENT_JUSTIFIE, Presence.EXCUSE]
+                )
+                retard = hasard.choice([0, 0, 15]) if presence == Presence.PRESENT else 0
+                services.valider_seance(
+                    seance=seance,
+                    par=auteur,
+                    presences={participation.pk: SaisiePresence(presence, retard, 0)},
+                )
+        dossier.refresh_from_db()
+        if dossier.statut == "en_cours" and hasard.random() < 0.5:
+            enregistrer_evenement(
+                dossier=dossier,
+                type_evenement=types["validation-etape"],
+                auteur=auteur,
+                date=aujourd_hui,
+                valeurs={"etape": "Étape validée"},
+            )
