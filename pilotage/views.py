@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from documents.rendu import rendre_html, rendre_pdf
 from dossiers.models import Financeur
-from pilotage import agregats, csv_export, envois, rapports, tableau
+from pilotage import agregats, bpf, csv_export, envois, rapports, tableau
 from pilotage.filtres import CHOIX_INVALIDE, FiltrePilotageForm, periode_par_defaut
 from pilotage.lignes import COLONNES_DECLARATION, lignes_declaration
 from pilotage.models import EnvoiRapport, RapportConfiguration, TelechargementDeclaration
@@ -222,3 +222,60 @@ def relancer(request, pk: int):
     else:
         messages.success(request, f"Envoi relancé : {envoi}.")
     return redirect("pilotage:rapports")
+
+
+# --- bilan pédagogique et financier ---
+
+
+class AnneeForm(forms.Form):
+    annee = forms.IntegerField(
+        label="Année civile",
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "invalid": "Saisissez une année (par exemple 2025).",
+            "min_value": "Saisissez une année à partir de 2000.",
+            "max_value": "Saisissez une année jusqu'à 2100.",
+        },
+    )
+
+
+COLONNES_BPF = [
+    "Regroupement",
+    "Catégorie",
+    "Stagiaires",
+    "Bénéficiaires distincts",
+    "Heures-stagiaires",
+]
+
+
+@permission_required("pilotage.voir_pilotage", raise_exception=True)
+def bpf_page(request):
+    from dossiers.droits import dossiers_visibles
+
+    annee_defaut = timezone.localdate().year - 1
+    form = AnneeForm(request.GET or {"annee": annee_defaut})
+    tableaux = None
+    if form.is_valid():
+        annee = form.cleaned_data["annee"]
+        dossiers = dossiers_visibles(request.user)
+        financeurs = bpf.par_type_de_financeur(dossiers, annee)
+        natures = bpf.par_nature_d_action(dossiers, annee)
+        tableaux = [
+            ("Par type de financeur (origine des fonds)", financeurs, bpf.total(financeurs)),
+            ("Par nature de l'action", natures, bpf.total(natures)),
+        ]
+        if request.GET.get("telecharger") == "csv":
+            lignes = [
+                [
+                    titre,
+                    ligne["libelle"],
+                    ligne["stagiaires"],
+                    ligne["beneficiaires"],
+                    ligne["heures"],
+                ]
+                for titre, groupe, _ in tableaux
+                for ligne in groupe
+            ]
+            return csv_export.reponse(f"bpf-{annee}.csv", COLONNES_BPF, lignes)
+    return render(request, "pilotage/bpf.html", {"form": form, "tableaux": tableaux})
