@@ -98,7 +98,7 @@ class RapportConfiguration(models.Model):
         permissions = [("envoyer_rapport", "Prévisualiser et envoyer les rapports financeurs")]
 
     def __str__(self) -> str:
-        return f"Rapport {self.get_periodicite_display().lower()} — {self.financeur}"
+        return f"{self.financeur} — rapport {self.get_periodicite_display().lower()}"
 
     @property
     def liste_destinataires(self) -> list[str]:
