@@ -24,6 +24,7 @@ CHAMPS_SUIVIS = {
     "heures_realisees": "Heures réalisées",
 }
 HORIZON_CORRECTIFS = 12  # earlier periods re-checked for corrections
+LIGNES_PDF_MAX = 300  # dossier lines in the PDF; the CSV always has them all
 
 
 def periode_close(periodicite: str, aujourd_hui: datetime.date) -> Periode:
@@ -163,16 +164,26 @@ def contexte(configuration: RapportConfiguration, instantane: dict, correctifs_:
         }
         for ligne in instantane["lignes"]
     ]
+    periode = Periode(_date(instantane["debut"]), _date(instantane["fin"]))
+    # The PDF lists the dossiers with a movement in the period (WeasyPrint lays out a few
+    # hundred lines a second); every dossier is in the CSV.
+    mouvements = [
+        ligne
+        for ligne in lignes
+        if (ligne["date_entree"] and ligne["date_entree"] >= periode.debut) or ligne["date_sortie"]
+    ]
     return {
         "configuration": configuration,
         "financeur": configuration.financeur,
-        "periode": Periode(_date(instantane["debut"]), _date(instantane["fin"])),
+        "periode": periode,
         "totaux": instantane["totaux"],
         "heures": instantane.get("heures"),
         "prestations": instantane["prestations"],
         "sorties": instantane["sorties"],
         "graphique": graphique if configuration.graphique else "",
-        "lignes": lignes if configuration.lignes_par_dossier else [],
+        "lignes": mouvements[:LIGNES_PDF_MAX] if configuration.lignes_par_dossier else [],
+        "lignes_omises": max(len(mouvements) - LIGNES_PDF_MAX, 0),
+        "nb_dossiers": len(lignes),
         "correctifs": [
             {**c, "debut": _date(c["debut"]), "fin": _date(c["fin"])} for c in correctifs_
         ],
