@@ -37,6 +37,7 @@ test: lint
 bench: install
 	$(DEV_ENV) $(BIN)/python bench/run.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/pilotage_rapports.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

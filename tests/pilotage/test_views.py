@@ -230,3 +230,20 @@ def test_menu_pilotage_pour_les_responsables(client, rose, alice):
     assert 'href="/pilotage/"' in client.get(reverse("dossiers:liste")).content.decode()
     client.force_login(alice)
     assert 'href="/pilotage/"' not in client.get(reverse("dossiers:liste")).content.decode()
+
+
+def test_declaration_pdf_lisible_et_journalisee(client, rose, deux_equipes, periode):
+    from pypdf import PdfReader
+
+    client.force_login(rose)
+    financeur = deux_equipes["financeur"]
+    reponse = client.get(
+        reverse("pilotage:declarations"),
+        {**periode, "financeur": financeur.pk, "telecharger": "pdf"},
+    )
+    assert reponse["Content-Type"] == "application/pdf"
+    texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(reponse.content)).pages)
+    assert "Déclaration des entrées et sorties".upper() in texte.upper()
+    assert deux_equipes["a"].beneficiaire.nom.upper() in texte
+    assert deux_equipes["b"].beneficiaire.nom.upper() not in texte  # another team's
+    assert TelechargementDeclaration.objects.get().format == "pdf"
