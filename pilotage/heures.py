@@ -9,6 +9,7 @@ event, or the first phase from the entry, until the exit), computed by a subquer
 
 from django.db.models import (
     Case,
+    Count,
     F,
     IntegerField,
     OuterRef,
@@ -23,11 +24,11 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Least
 
 from dossiers.models import Phase
-from evenements.models import ChampSupplementaire, Evenement
+from evenements.models import ChampSupplementaire, Effet, Evenement
 from pilotage.filtres import Periode
 from pilotage.lignes import concernes
 from seances import indicateurs
-from seances.models import Participation
+from seances.models import Objectif, Participation
 
 CLES = (
     "minutes_prevues",
@@ -63,12 +64,48 @@ def en_dict(chiffres: indicateurs.Chiffres) -> dict:
     }
 
 
+def _objectifs_valides(jusqu_au) -> Coalesce:
+    """Per dossier (OuterRef pk): its active Validation d'étape events up to the date (the
+    numerator of the Résumé card's taux de réussite)."""
+    return Coalesce(
+        Subquery(
+            Evenement.objects.actifs()
+            .filter(
+                dossier=OuterRef("pk"),
+                type_evenement__effet=Effet.VALIDATION_ETAPE,
+                date__lte=jusqu_au,
+            )
+            .order_by()
+            .values("dossier")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def _objectifs_prevus() -> Coalesce:
+    """Per dossier: the active objectives of its prestation (the denominator)."""
+    return Coalesce(
+        Subquery(
+            Objectif.objects.filter(prestation=OuterRef("prestation_id"), actif=True)
+            .order_by()
+            .values("prestation")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
 def _objectifs(dossiers: QuerySet, periode: Periode, cle: str | None) -> dict:
     """Objectives validated (capped per dossier, like its own rate) and planned, summed
     over the dossiers in progress during the period; one query."""
     annotes = dossiers.filter(concernes(periode)).annotate(
-        _valides=indicateurs.objectifs_valides_sql(periode.fin),
-        _prevus=indicateurs.objectifs_prevus_sql(),
+        _valides=_objectifs_valides(periode.fin),
+        _prevus=_objectifs_prevus(),
     )
     sommes = {
         "valides": Coalesce(Sum(Least("_valides", "_prevus")), Value(0)),
