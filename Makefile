@@ -38,6 +38,7 @@ bench: install
 	$(DEV_ENV) $(BIN)/python bench/run.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/pilotage_rapports.py
+	$(DEV_ENV) $(BIN)/python bench/seances.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -27,8 +27,10 @@ class NatureCalculFinal:
             defaults={"dossier": dossier, "valeurs": valeurs, "calcule_le": timezone.now()},
         )
         presence = "—" if total.taux_presence is None else f"{total.taux_presence} %"
+        realisees = str(total.heures_realisees).replace(".", ",")
+        prevues = str(total.heures_prevues).replace(".", ",")
         return (
-            f"Heures réalisées : {total.heures_realisees} h sur {total.heures_prevues} h prévues ; "
+            f"Heures réalisées : {realisees} h sur {prevues} h prévues ; "
             f"taux de présence : {presence}"
         )
 

@@ -4,8 +4,11 @@ séances, presences and signatures (writes go through seances.services)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from evenements.admin import TypeEvenementAdmin
 from seances.models import (
+    CalculFinal,
     Emargement,
+    IndicateursFinaux,
     JetonEmargement,
     MotifAnnulation,
     Objectif,
@@ -93,3 +96,23 @@ class JetonEmargementAdmin(LectureSeuleMixin, admin.ModelAdmin):
     list_display = ["__str__", "canal", "adresse", "etat_envoi", "expire_le", "utilise_le"]
     list_filter = ["etat_envoi", "canal"]
     exclude = ["nonce"]
+
+
+class CalculFinalInline(admin.TabularInline):
+    """The exit types' "Calcul final des indicateurs" action, switchable like any action."""
+
+    model = CalculFinal
+    fk_name = "type_evenement"
+    extra = 0
+    fields = ["actif", "ordre"]
+    verbose_name = "calcul final des indicateurs"
+    verbose_name_plural = "calcul final des indicateurs (action automatique)"
+
+
+TypeEvenementAdmin.inlines = [*TypeEvenementAdmin.inlines, CalculFinalInline]
+
+
+@admin.register(IndicateursFinaux)
+class IndicateursFinauxAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = ["dossier", "calcule_le", "action"]
+    list_select_related = ["dossier__beneficiaire", "action"]

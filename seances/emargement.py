@@ -57,6 +57,6 @@ def image_verifiee(contenu: bytes) -> bytes:
             {"signature": ["Le fichier reçu n'est pas une image valide."]}
         ) from exc
     (gris_min, gris_max), (alpha_min, alpha_max) = niveaux
-    if alpha_max == 0 or gris_min == gris_max:
+    if alpha_max == 0 or (alpha_min == alpha_max and gris_min == gris_max):
         raise ValidationError({"signature": ["La signature est vide : signez dans le cadre."]})
     return contenu

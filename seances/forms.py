@@ -76,20 +76,34 @@ class PresencesForm(forms.Form):
                 initial=p.presence or Presence.PRESENT,
                 widget=forms.RadioSelect,
             )
+            qui = p.dossier.beneficiaire
             self.fields[f"retard-{p.pk}"] = forms.IntegerField(
-                label="Retard (min)", min_value=0, initial=p.retard_minutes, required=False
+                label="Retard (min)",
+                min_value=0,
+                initial=p.retard_minutes,
+                required=False,
+                widget=forms.NumberInput(attrs={"aria-label": f"Retard de {qui} (minutes)"}),
             )
             self.fields[f"depart-{p.pk}"] = forms.IntegerField(
                 label="Départ anticipé (min)",
                 min_value=0,
                 initial=p.depart_anticipe_minutes,
                 required=False,
+                widget=forms.NumberInput(
+                    attrs={"aria-label": f"Départ anticipé de {qui} (minutes)"}
+                ),
             )
             self.fields[f"motif-{p.pk}"] = forms.CharField(
-                label="Motif", max_length=250, required=False, initial=p.motif
+                label="Motif",
+                max_length=250,
+                required=False,
+                initial=p.motif,
+                widget=forms.TextInput(attrs={"aria-label": f"Motif pour {qui}"}),
             )
             self.fields[f"justificatif-{p.pk}"] = forms.FileField(
-                label="Justificatif", required=False
+                label="Justificatif",
+                required=False,
+                widget=forms.ClearableFileInput(attrs={"aria-label": f"Justificatif de {qui}"}),
             )
         if correction:
             self.fields["raison"] = forms.CharField(

@@ -12,14 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from dossiers.droits import exiger, peut_voir_dossier
+from dossiers.droits import exiger
 from dossiers.models import Dossier, Statut
 from evenements.models import Effet, TypeEvenement
 from evenements.services import enregistrer_evenement
 from seances import droits
 from seances.emargement import image_verifiee
 from seances.models import (
-    DemiJournee,
     EtatSeance,
     JetonEmargement,
     MotifAnnulation,
@@ -521,11 +520,3 @@ def signer_par_lien(
     jeton.utilise_le = timezone.now()
     jeton.save(update_fields=["utilise_le"])
     return emargement
-
-
-def demi_journees_libelles(seance: Seance) -> list[tuple[str, str]]:
-    return [(d, DemiJournee(d).label) for d in seance.demi_journees()]
-
-
-def peut_voir_participation(user, participation: Participation) -> bool:
-    return peut_voir_dossier(user, participation.dossier)

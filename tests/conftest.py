@@ -17,6 +17,7 @@ from dossiers.roles import creer_groupes
 from evenements.models import Motif, TypeEvenement
 from evenements.referentiel import creer as creer_referentiel
 from notifications.referentiel import creer as creer_notifications
+from seances.referentiel import creer as creer_seances
 from tests.factories import DossierFactory, EquipeFactory, UtilisateurFactory
 
 EN_CI = os.environ.get("CI") == "true"
@@ -73,6 +74,7 @@ def referentiel(db):
     creer_referentiel(apps)
     creer_notifications(apps)
     creer_documents(apps)
+    creer_seances(apps)
 
 
 @pytest.fixture

@@ -127,3 +127,13 @@ def test_demo_idempotente_et_complete(settings):
     assert Evenement.objects.filter(supprime_le__isnull=False).exists()
     assert any(e.saisi_a_posteriori for e in Evenement.objects.all())
     assert any(e.planifie for e in Evenement.objects.all())
+    from seances.models import Emargement, EtatSeance, Participation, Seance
+
+    etats = set(Seance.objects.values_list("etat", flat=True))
+    assert {EtatSeance.PREVUE, EtatSeance.REALISEE} <= etats
+    presences = set(Participation.objects.values_list("presence", flat=True))
+    assert {"present", "absent_justifie", "absent_non_justifie", "excuse"} <= presences
+    assert Emargement.objects.exists()
+    from django.db.models import Count
+
+    assert Seance.objects.annotate(n=Count("participations")).filter(n__gt=2).exists()

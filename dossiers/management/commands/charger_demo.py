@@ -18,6 +18,7 @@ from dossiers.models import Beneficiaire, Dossier, Equipe, Financeur, Phase, Pre
 from dossiers.services import creer_dossier
 from evenements.models import Evenement, Motif, TypeEvenement
 from evenements.services import enregistrer_evenement, supprimer_evenement
+from seances import demo as demo_seances
 
 MOT_DE_PASSE = "demo"
 PRESTATIONS = [
@@ -191,6 +192,7 @@ class Command(BaseCommand):
             if cree:
                 for ordre, libelle in enumerate(phases, start=1):
                     Phase.objects.create(prestation=prestation, libelle=libelle, ordre=ordre)
+            demo_seances.preparer_prestation(prestation)
             prestations.append(prestation)
         financeurs = [
             Financeur.objects.get_or_create(raison_sociale=nom, defaults={"emails_contact": mails})[
@@ -235,12 +237,31 @@ class Command(BaseCommand):
                 referent if i % 4 else admin,
                 utilisateurs,
             )
-        self.stdout.write(f"{NB_DOSSIERS} dossiers de démonstration créés.")
+        for prestation in prestations:
+            demo_seances.ateliers_collectifs(
+                prestation=prestation,
+                dossiers=Dossier.objects.filter(
+                    prestation=prestation, statut="en_cours", equipe=equipes[0]
+                ).order_by("pk"),
+                animateur=conseiller,
+                hasard=hasard,
+                aujourd_hui=aujourd_hui,
+            )
+        self.stdout.write(f"{NB_DOSSIERS} dossiers de démonstration créés, avec leurs séances.")
 
     def _histoire(
         self, dossier, scenario, i, hasard, aujourd_hui, types, motifs, auteur, utilisateurs
     ):
         if scenario == "a_venir":
+            demo_seances.seances_du_parcours(
+                dossier=dossier,
+                debut=aujourd_hui + datetime.timedelta(days=2 + i % 5),
+                fin=aujourd_hui + datetime.timedelta(days=2 + i % 5),
+                animateur=dossier.referent,
+                hasard=hasard,
+                aujourd_hui=aujourd_hui,
+                i=i,
+            )
             return
         entree = aujourd_hui - datetime.timedelta(days=hasard.randint(40, 200))
 
@@ -291,6 +312,17 @@ class Command(BaseCommand):
                 par=utilisateurs["admin"],
                 raison="Saisi par erreur sur ce dossier (doublon).",
             )
+        sortie = scenario in ("termine", "abandonne", "rupture")
+        demo_seances.seances_du_parcours(
+            dossier=dossier,
+            debut=entree,
+            fin=fin if sortie else aujourd_hui + datetime.timedelta(days=10),
+            animateur=dossier.referent,
+            hasard=hasard,
+            aujourd_hui=aujourd_hui,
+            i=i,
+            apres_la_fin=1 if scenario == "abandonne" else 0,
+        )
         if scenario == "termine":
             evenement(
                 "sortie-positive",
