@@ -148,7 +148,7 @@ class NatureDocument:
                 texte = f"Annulé : {self._nom(courant)}"
                 if deja_envoyes:
                     courant.refresh_from_db()
-                    texte += " ; annulation " + self._envoyer(
+                    texte += " ; avis d'annulation " + self._envoyer(
                         action, courant, "", deja_envoyes, annulation=True
                     )
                 resultats.append(texte)

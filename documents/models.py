@@ -202,7 +202,7 @@ class GenerationDocument(ActionConfiguree):
 
 def _chemin_document(document: "Document", nom: str) -> str:
     # Never guessable from the dossier alone, never colliding: a new version is a new file.
-    dossier = document.dossier_id or "seances"
+    dossier = document.dossier_id or f"seances/{document.seance_id}"
     return f"documents/{dossier}/{uuid.uuid4().hex}{Path(nom).suffix.lower()}"
 
 
@@ -252,6 +252,15 @@ class Document(models.Model):
         verbose_name="dossier",
         null=True,
         blank=True,
+    )
+    seance = models.ForeignKey(
+        "seances.Seance",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name="séance",
+        null=True,
+        blank=True,
+        help_text="Pour une feuille d'émargement de séance (sans dossier).",
     )
     origine = models.CharField("origine", max_length=10, choices=Origine.choices)
     titre = models.CharField("titre", max_length=200)

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from documents import pieces, rendu
-from documents.contexte import contexte_dossier
+from documents.contexte import contexte_dossier, contexte_seance
 from documents.models import Categorie, Compteur, Document, ModeleDocument, Organisation
 from dossiers.droits import exiger, peut_voir_dossier
 from dossiers.models import Dossier
@@ -66,7 +66,11 @@ def html(modele: ModeleDocument, valeurs: dict) -> str:
 def pdf(modele: ModeleDocument, valeurs: dict) -> bytes:
     page = html(modele, valeurs)
     try:
-        return rendu.rendre_pdf(page, pdfa="pdf/a-3b" if modele.archivage else None)
+        return rendu.rendre_pdf(
+            page,
+            pdfa="pdf/a-3b" if modele.archivage else None,
+            medias=valeurs.get("medias", ()),
+        )
     except Exception as exc:
         raise ErreurRendu(f"Le PDF « {modele} » n'a pas pu être produit : {exc}") from exc
 
@@ -120,6 +124,35 @@ def _nom_pdf(modele: ModeleDocument, dossier: Dossier, numero: str, version: int
     return f"{propre}{suffixe}.pdf"
 
 
+def _produire(document: Document, modele: ModeleDocument, valeurs: dict, remplace, nom) -> Document:
+    """Number (or version), render and store, in one transaction (see the module doc)."""
+    with transaction.atomic():
+        if remplace is not None:
+            remplace = Document.objects.select_for_update().get(pk=remplace.pk)
+            if Document.objects.filter(remplace=remplace).exists():
+                raise ValidationError(
+                    "Ce document a déjà été remplacé par une version plus récente."
+                )
+            document.remplace = remplace
+            document.version = remplace.version + 1
+            for champ in ("serie", "annee", "rang", "numero"):
+                setattr(document, champ, getattr(remplace, champ))
+            document.evenement = document.evenement or remplace.evenement
+        elif modele.serie:
+            annee = timezone.localdate().year
+            rang, numero = _prendre_numero(modele.serie, annee)
+            document.serie, document.annee, document.rang, document.numero = (
+                modele.serie,
+                annee,
+                rang,
+                numero,
+            )
+        valeurs["numero"] = document.numero
+        document.donnees = valeurs
+        contenu = pdf(modele, valeurs)
+        return _enregistrer(document, contenu, nom(document))
+
+
 def generer_document(
     *,
     modele: ModeleDocument,
@@ -134,46 +167,68 @@ def generer_document(
     _exiger(par, dossier, "documents.add_document")
     _verifier_modele(modele, dossier)
     valeurs = donnees(modele, dossier, evenement)
-    auteur = par or (evenement.auteur if evenement is not None else None)
-    with transaction.atomic():
-        document = Document(
-            dossier=dossier,
-            origine=Document.Origine.GENERE,
-            titre=modele.titre,
-            modele=modele,
-            modele_version=modele.version,
-            type_mime=PDF,
-            cree_par=auteur,
-            evenement=evenement,
-            action=action,
-            raison=raison,
-        )
-        if remplace is not None:
-            remplace = Document.objects.select_for_update().get(pk=remplace.pk)
-            if Document.objects.filter(remplace=remplace).exists():
-                raise ValidationError(
-                    "Ce document a déjà été remplacé par une version plus récente."
-                )
-            document.remplace = remplace
-            document.version = remplace.version + 1
-            for champ in ("serie", "annee", "rang", "numero"):
-                setattr(document, champ, getattr(remplace, champ))
-            document.evenement = evenement or remplace.evenement
-        elif modele.serie:
-            annee = timezone.localdate().year
-            rang, numero = _prendre_numero(modele.serie, annee)
-            document.serie, document.annee, document.rang, document.numero = (
-                modele.serie,
-                annee,
-                rang,
-                numero,
-            )
-        valeurs["numero"] = document.numero
-        document.donnees = valeurs
-        contenu = pdf(modele, valeurs)
-        return _enregistrer(
-            document, contenu, _nom_pdf(modele, dossier, document.numero, document.version)
-        )
+    document = Document(
+        dossier=dossier,
+        origine=Document.Origine.GENERE,
+        titre=modele.titre,
+        modele=modele,
+        modele_version=modele.version,
+        type_mime=PDF,
+        cree_par=par or (evenement.auteur if evenement is not None else None),
+        evenement=evenement,
+        action=action,
+        raison=raison,
+    )
+    return _produire(
+        document,
+        modele,
+        valeurs,
+        remplace,
+        lambda d: _nom_pdf(modele, dossier, d.numero, d.version),
+    )
+
+
+def generer_feuille_seance(*, seance, par) -> Document:
+    """The feuille d'émargement of a séance; each edition is a new version of the last."""
+    from seances.droits import peut_voir
+
+    exiger(par.has_perm("documents.add_document") and peut_voir(par, seance))
+    modele = (
+        ModeleDocument.objects.filter(
+            categorie=Categorie.SEANCE, actif=True, code="emargement-seance"
+        ).first()
+        or ModeleDocument.objects.filter(categorie=Categorie.SEANCE, actif=True).first()
+    )
+    if modele is None:
+        raise ValidationError("Aucun modèle de feuille d'émargement de séance n'est actif.")
+    valeurs = {
+        **contexte_seance(seance),
+        "organisation": Organisation.courante().en_contexte(),
+        "titre": modele.titre,
+    }
+    precedent = (
+        Document.objects.filter(seance=seance, modele__categorie=Categorie.SEANCE)
+        .exclude(remplace_par__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
+    document = Document(
+        seance=seance,
+        origine=Document.Origine.GENERE,
+        titre=f"{modele.titre} du {seance.date:%d/%m/%Y}",
+        modele=modele,
+        modele_version=modele.version,
+        type_mime=PDF,
+        cree_par=par,
+        raison="Nouvelle édition" if precedent else "",
+    )
+    return _produire(
+        document,
+        modele,
+        valeurs,
+        precedent,
+        lambda d: f"emargement-seance-{seance.pk}{f'-v{d.version}' if d.version > 1 else ''}.pdf",
+    )
 
 
 def regenerer_document(*, document: Document, par, raison: str, evenement=None, action=None):

@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,6 +13,9 @@ from documents.forms import DepotForm, EnvoiForm, GenerationForm, RaisonForm
 from documents.models import Document
 from dossiers.droits import dossiers_visibles
 from dossiers.views import dossier_visible_ou_404
+from seances.droits import peut_voir as peut_voir_seance
+from seances.models import EtatSeance, Seance
+from seances.selectors import participations_du_dossier
 
 
 def _dossier(request, dossier_pk):
@@ -21,14 +25,21 @@ def _dossier(request, dossier_pk):
 
 
 def _document(request, pk) -> Document:
-    """A document of a dossier the user sees; any other is a 404, never a 403."""
+    """A document of a dossier (or séance) the user sees; any other is a 404, never a 403."""
     if not request.user.has_perm("documents.view_document"):
         raise PermissionDenied
-    return get_object_or_404(
-        Document.objects.select_related("dossier__beneficiaire", "dossier__referent", "modele"),
+    document = get_object_or_404(
+        Document.objects.select_related(
+            "dossier__beneficiaire", "dossier__referent", "modele", "seance"
+        ),
+        Q(dossier__in=dossiers_visibles(request.user)) | Q(dossier__isnull=True),
         pk=pk,
-        dossier__in=dossiers_visibles(request.user),
     )
+    if document.dossier_id is None and not (
+        document.seance_id and peut_voir_seance(request.user, document.seance)
+    ):
+        raise Http404
+    return document
 
 
 def _page(request, dossier, status=200, **formulaires):
@@ -43,6 +54,7 @@ def _page(request, dossier, status=200, **formulaires):
         "peut_ajouter": request.user.has_perm("documents.add_document"),
         "peut_regenerer": request.user.has_perm("documents.change_document"),
         "peut_annuler": request.user.has_perm("documents.delete_document"),
+        "seances": participations_du_dossier(dossier).exclude(seance__etat=EtatSeance.ANNULEE),
         **formulaires,
     }
     return render(request, "documents/onglet.html", contexte, status=status)
@@ -136,6 +148,20 @@ def envoyer(request, pk):
     else:
         messages.error(request, "Choisissez un destinataire.")
     return redirect("documents:onglet", dossier_pk=document.dossier_id)
+
+
+@require_POST
+def feuille_seance(request, seance_pk):
+    """Edit the séance's feuille d'émargement (a new version each time) and download it."""
+    seance = get_object_or_404(Seance, pk=seance_pk)
+    if not peut_voir_seance(request.user, seance):
+        raise Http404
+    try:
+        document = services.generer_feuille_seance(seance=seance, par=request.user)
+    except (ValidationError, services.ErreurRendu) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("seances:detail", pk=seance.pk)
+    return redirect("documents:telecharger", pk=document.pk)
 
 
 def _avec_raison(request, pk, service, succes):
