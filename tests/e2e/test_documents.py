@@ -1,7 +1,7 @@
 """The Documents tab in a real browser: preview, generate, download; another team's 404."""
 
-from pypdf import PdfReader
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from documents.models import Document
 
