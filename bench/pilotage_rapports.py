@@ -142,10 +142,24 @@ def preparer():
             )
             for i, s in enumerate(seances)
         )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as curseur:
+            curseur.execute("ANALYZE")  # fresh statistics, as autovacuum would give them
     client = Client()
     client.force_login(user)
     admin = get_user_model().objects.create_superuser("admin-bench", password="x")
     return client, configuration, aujourd_hui, admin
+
+
+def reprendre():
+    """BENCH_REUTILISER=1 with BENCH_DATABASE_URL: measure again on the rows of a former run."""
+    from pilotage.models import RapportConfiguration
+
+    configuration = RapportConfiguration.objects.select_related("financeur").get()
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="bench"))
+    return client, configuration, timezone.localdate(), None
 
 
 def mesurer(fonction):
@@ -182,7 +196,10 @@ def rapport(configuration, aujourd_hui):
 def main():
     print(f"Base : {connection.vendor}, N = {N} dossiers × {SEANCES} séances")
     print(f"Médiane de {REPETITIONS} mesures")
-    client, configuration, aujourd_hui, _ = preparer()
+    if os.environ.get("BENCH_REUTILISER") and "BENCH_DATABASE_URL" in os.environ:
+        client, configuration, aujourd_hui, _ = reprendre()
+    else:
+        client, configuration, aujourd_hui, _ = preparer()
 
     connection.queries_log.clear()  # a full log (9,000 entries) would shift the capture
     with CaptureQueriesContext(connection) as requetes:

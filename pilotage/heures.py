@@ -142,14 +142,18 @@ def par_prestation(dossiers: QuerySet, periode: Periode) -> dict[int, dict]:
 
 
 def phase_a_la_date():
-    """The phase a participation's dossier was in on the séance's date (None: outside)."""
-    codes = sorted(
-        set(
-            ChampSupplementaire.objects.filter(nature=ChampSupplementaire.Nature.PHASE).values_list(
-                "code", flat=True
-            )
+    """The phase a participation's dossier was in on the séance's date (None: outside).
+
+    One query first reads which event types carry a phase field (and its code), so the
+    per-row subquery is an index lookup on (dossier, date). Cost: one lookup per
+    participation (see bench/pilotage_rapports.py).
+    """
+    champs = list(
+        ChampSupplementaire.objects.filter(nature=ChampSupplementaire.Nature.PHASE).values_list(
+            "type_evenement_id", "code"
         )
     )
+    codes = sorted({code for _, code in champs})
     valeurs = [Cast(KeyTextTransform(code, "valeurs"), IntegerField()) for code in codes]
     valeur = valeurs[0] if len(valeurs) == 1 else Coalesce(*valeurs) if valeurs else Value(None)
     changement = Subquery(
@@ -157,7 +161,7 @@ def phase_a_la_date():
         .filter(
             dossier=OuterRef("dossier_id"),
             date__lte=OuterRef("seance__date"),
-            type_evenement__champs__nature=ChampSupplementaire.Nature.PHASE,
+            type_evenement_id__in=sorted({pk for pk, _ in champs}),
         )
         .order_by("-date", "-rang", "-pk")
         .annotate(_phase=valeur)

@@ -24,7 +24,7 @@ CHAMPS_SUIVIS = {
     "heures_realisees": "Heures réalisées",
 }
 HORIZON_CORRECTIFS = 12  # earlier periods re-checked for corrections
-LIGNES_PDF_MAX = 300  # dossier lines in the PDF; the CSV always has them all
+LIGNES_PDF_MAX = 200  # dossier lines in the PDF; the CSV always has them all
 
 
 def periode_close(periodicite: str, aujourd_hui: datetime.date) -> Periode:
