@@ -4,7 +4,6 @@ séances, presences and signatures (writes go through seances.services)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from evenements.admin import TypeEvenementAdmin
 from seances.models import (
     CalculFinal,
     Emargement,
@@ -98,18 +97,14 @@ class JetonEmargementAdmin(LectureSeuleMixin, admin.ModelAdmin):
     exclude = ["nonce"]
 
 
-class CalculFinalInline(admin.TabularInline):
-    """The exit types' "Calcul final des indicateurs" action, switchable like any action."""
+@admin.register(CalculFinal)
+class CalculFinalAdmin(admin.ModelAdmin):
+    """Which event types freeze the indicators (the exit types by default)."""
 
-    model = CalculFinal
-    fk_name = "type_evenement"
-    extra = 0
-    fields = ["actif", "ordre"]
-    verbose_name = "calcul final des indicateurs"
-    verbose_name_plural = "calcul final des indicateurs (action automatique)"
-
-
-TypeEvenementAdmin.inlines = [*TypeEvenementAdmin.inlines, CalculFinalInline]
+    list_display = ["type_evenement", "actif"]
+    list_editable = ["actif"]
+    fields = ["type_evenement", "actif", "ordre"]
+    list_select_related = ["type_evenement"]
 
 
 @admin.register(IndicateursFinaux)

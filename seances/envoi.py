@@ -1,6 +1,7 @@
 """Sending a signing link: claim the row, render the message, hand it to the channel that
 notifications registered, write the outcome on the row."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -20,6 +21,38 @@ def lien(jeton: JetonEmargement) -> str:
     from seances.services import jeton_signe
 
     return settings.URL_PUBLIQUE + reverse("seances:signer", args=[jeton_signe(jeton)])
+
+
+def transmettre(ids: list[int], countdown: int = 0) -> None:
+    """Hand links to Celery. A broker that is down loses nothing: the sweep resends."""
+    from seances.tasks import envoyer_lien_emargement
+
+    app = envoyer_lien_emargement.app
+    if app.conf.task_always_eager and countdown:
+        return  # embedded mode: the next sweep retries
+    for pk in ids:
+        try:
+            envoyer_lien_emargement.apply_async(
+                args=[pk], countdown=countdown, retry=False, queue=app.conf.task_default_queue
+            )
+        except Exception as exc:  # broker unreachable: the row stays "à envoyer"
+            journal.warning(
+                "Lien %s non transmis au broker (%s) ; le balayage le reprendra.", pk, exc
+            )
+
+
+def balayer() -> int:
+    """Periodic sweep: links still to send (not expired), created over a minute ago."""
+    maintenant = timezone.now()
+    ids = list(
+        JetonEmargement.objects.filter(
+            etat_envoi=JetonEmargement.EtatEnvoi.A_ENVOYER,
+            expire_le__gt=maintenant,
+            cree_le__lt=maintenant - datetime.timedelta(minutes=1),
+        ).values_list("pk", flat=True)
+    )
+    transmettre(ids)
+    return len(ids)
 
 
 def envoyer(jeton_id: int) -> int:

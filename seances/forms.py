@@ -160,6 +160,14 @@ class SignatureForm(forms.Form):
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
+class CorrectionSignatureForm(SignatureForm):
+    raison = forms.CharField(
+        label="Raison de la correction",
+        max_length=500,
+        help_text="Conservée avec la nouvelle signature ; l'originale n'est pas modifiée.",
+    )
+
+
 class LienForm(forms.Form):
     canal = forms.ChoiceField(
         label="Envoyer par", choices=[("email", "E-mail"), ("sms", "SMS")], initial="email"

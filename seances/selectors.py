@@ -15,6 +15,7 @@ from seances.models import (
     Emargement,
     EtatSeance,
     IndicateursFinaux,
+    JetonEmargement,
     Objectif,
     Participation,
     Seance,
@@ -43,6 +44,10 @@ def seances_avec_participants():
             ),
         ),
         Prefetch("emargements", queryset=Emargement.objects.order_by("pk")),
+        Prefetch(
+            "participations__jetons",
+            queryset=JetonEmargement.objects.order_by("-cree_le", "-pk"),
+        ),
     )
 
 

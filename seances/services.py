@@ -352,6 +352,7 @@ def _creer_emargement(**champs):
         with transaction.atomic():
             emargement.save()
     except IntegrityError as exc:
+        emargement.image.delete(save=False)  # refused: keep no orphan file
         raise ValidationError(
             "Ce créneau est déjà signé : une signature ne se remplace pas "
             "(faites une correction motivée)."
@@ -459,9 +460,9 @@ def envoyer_lien(*, participation: Participation, demi_journee: str, canal: str,
         canal=canal,
         adresse=_adresse(participation, canal),
     )
-    from seances.tasks import envoyer_lien_emargement
+    from seances.envoi import transmettre
 
-    transaction.on_commit(lambda: envoyer_lien_emargement.delay(jeton.pk))
+    transaction.on_commit(lambda: transmettre([jeton.pk]))
     return jeton
 
 
@@ -507,6 +508,10 @@ def signer_par_lien(
         )
     participation = jeton.participation
     _verifier_creneau(participation.seance, demi_journee)
+    if participation.presence != Presence.PRESENT:
+        raise ValidationError(
+            "Votre présence à cette séance n'est pas enregistrée : contactez votre conseiller."
+        )
     emargement = _creer_emargement(
         seance=participation.seance,
         participation=participation,

@@ -1,4 +1,4 @@
-"""Thin Celery adapter: send one signing link (the row is its own outbox)."""
+"""Thin Celery adapters: send one signing link (the row is its own outbox); sweep."""
 
 from celery import shared_task
 
@@ -11,4 +11,9 @@ from seances import envoi
 def envoyer_lien_emargement(self, jeton_id: int) -> None:
     attendre = envoi.envoyer(jeton_id)
     if attendre:
-        self.apply_async(args=[jeton_id], countdown=attendre)
+        envoi.transmettre([jeton_id], countdown=attendre)
+
+
+@shared_task(name="seances.balayer_liens_emargement")
+def balayer_liens_emargement() -> int:
+    return envoi.balayer()

@@ -36,6 +36,11 @@ urlpatterns = [
         views.envoyer_lien,
         name="envoyer_lien",
     ),
+    path(
+        "seances/<int:pk>/signatures/<int:emargement_pk>/corriger/",
+        views.corriger_signature,
+        name="corriger_signature",
+    ),
     path("emargement/<str:jeton>/", views.signer, name="signer"),
     path("agenda/", views.agenda, name="agenda"),
 ]

@@ -14,7 +14,14 @@ from dossiers.droits import dossiers_visibles
 from dossiers.views import dossier_visible_ou_404
 from seances import droits, indicateurs, selectors, services
 from seances.emargement import depuis_data_url
-from seances.forms import AnnulationForm, LienForm, PresencesForm, SeanceForm, SignatureForm
+from seances.forms import (
+    AnnulationForm,
+    CorrectionSignatureForm,
+    LienForm,
+    PresencesForm,
+    SeanceForm,
+    SignatureForm,
+)
 from seances.models import DemiJournee, EtatSeance, Participation, Seance
 
 
@@ -161,15 +168,24 @@ def _seance_visible_ou_404(request, pk) -> Seance:
 
 def _contexte_seance(request, seance, **extra):
     participations = list(seance.participations.all())
-    signatures = {}
-    for e in seance.emargements.all():
-        if not e.corrections.all():
-            signatures[(e.participation_id, e.demi_journee)] = e
+    emargements = list(seance.emargements.all())
+    corrigees = {e.corrige_id for e in emargements if e.corrige_id}
+    # the current signature of each slot: the one no later record corrects
+    signatures = {
+        (e.participation_id, e.demi_journee): e for e in emargements if e.pk not in corrigees
+    }
+    liens = {}
+    for p in seance.participations.all():
+        for jeton in p.jetons.all():  # newest first
+            liens.setdefault((p.pk, jeton.demi_journee), jeton)
     demi_journees = [(d, DemiJournee(d).label) for d in seance.demi_journees()]
     emargement = [
         {
             "participation": p,
-            "creneaux": [(d, libelle, signatures.get((p.pk, d))) for d, libelle in demi_journees],
+            "creneaux": [
+                (d, libelle, signatures.get((p.pk, d)), liens.get((p.pk, d)))
+                for d, libelle in demi_journees
+            ],
         }
         for p in participations
     ]
@@ -356,6 +372,44 @@ def signer_tablette(request, pk, demi_journee, participation_pk=None):
             "signataire": signataire,
             "demi_journee": DemiJournee(demi_journee).label,
             "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def corriger_signature(request, pk, emargement_pk):
+    """A reasoned new record replacing a signature; the original stays (legal trace)."""
+    seance = _seance_visible_ou_404(request, pk)
+    if not droits.peut_corriger(request.user, seance):
+        raise PermissionDenied
+    emargement = next((e for e in seance.emargements.all() if e.pk == emargement_pk), None)
+    if emargement is None:
+        raise Http404
+    form = CorrectionSignatureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.corriger_emargement(
+                emargement=emargement,
+                par=request.user,
+                raison=form.cleaned_data["raison"],
+                image=depuis_data_url(form.cleaned_data["signature"]),
+                adresse_ip=_ip(request),
+                agent=_agent(request),
+            )
+        except ValidationError as exc:
+            ajouter_erreurs(form, exc)
+        else:
+            messages.success(request, "Signature corrigée ; l'originale reste conservée.")
+            return redirect("seances:detail", pk=seance.pk)
+    return render(
+        request,
+        "seances/signer_tablette.html",
+        {
+            "seance": seance,
+            "signataire": emargement.signataire,
+            "demi_journee": emargement.get_demi_journee_display(),
+            "form": form,
+            "correction": emargement,
         },
         status=400 if form.errors else 200,
     )

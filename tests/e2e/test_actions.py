@@ -28,5 +28,6 @@ def test_badge_executee_puis_echec_et_relance(page, connecter, alice, rose, doss
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # SMTP is back
     actions.get_by_role("button", name="Relancer").click()
     expect(page.get_by_text("Action relancée.")).to_be_visible()
-    expect(actions.locator(".badge.action-executee")).to_have_count(1)
+    # the notification, and the exit's "Calcul final des indicateurs" (seances)
+    expect(actions.locator(".badge.action-executee")).to_have_count(2)
     expect(page.locator("#alerte-echec")).to_have_count(0)

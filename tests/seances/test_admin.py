@@ -30,8 +30,8 @@ def test_calcul_final_sur_les_types_de_sortie(client, administrateur):
     sortie = TypeEvenement.objects.get(code="sortie-positive")
     assert CalculFinal.objects.filter(type_evenement=sortie, actif=True).exists()
     client.force_login(administrateur)
-    page = client.get(reverse("admin:evenements_typeevenement_change", args=[sortie.pk]))
-    assert "calcul final des indicateurs (action automatique)" in page.content.decode().lower()
+    page = client.get(reverse("admin:seances_calculfinal_changelist"))
+    assert "Sortie positive" in page.content.decode()
 
 
 def test_seances_en_lecture_seule_dans_l_admin(

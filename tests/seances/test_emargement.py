@@ -222,3 +222,83 @@ def test_page_seance_tablette(client, seance_validee, dossier, alice, signature)
     assert client.post(url, {"signature": data_url(signature)}).status_code == 302
     detail = client.get(reverse("seances:detail", args=[seance_validee.pk])).content.decode()
     assert "signé" in detail
+
+
+def test_correction_d_une_signature_par_la_page(
+    client, seance_validee, dossier, alice, bob, signature
+):
+    participation = seance_validee.participations.get(dossier=dossier)
+    originale = services.signer_sur_place(
+        seance=seance_validee,
+        participation=participation,
+        demi_journee="matin",
+        image=signature,
+        par=alice,
+    )
+    url = reverse("seances:corriger_signature", args=[seance_validee.pk, originale.pk])
+    client.force_login(bob)  # neither the animateur nor a responsable
+    assert client.get(url).status_code == 403
+    client.force_login(alice)
+    reponse = client.post(url, {"signature": data_url(png_signature(250, 90)), "raison": ""})
+    assert reponse.status_code == 400 and "Ce champ est obligatoire." in reponse.content.decode()
+    client.post(url, {"signature": data_url(png_signature(250, 90)), "raison": "Tracé raté"})
+    correction = Emargement.objects.get(corrige=originale)
+    assert correction.raison_correction == "Tracé raté"
+    assert Emargement.objects.get(pk=originale.pk).empreinte == originale.empreinte
+    page = client.get(reverse("seances:detail", args=[seance_validee.pk])).content.decode()
+    assert "correction : Tracé raté" in page
+
+
+def test_page_seance_etat_du_lien_et_requetes_constantes(
+    client,
+    seance_validee,
+    dossier,
+    autre_dossier,
+    alice,
+    signature,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    url = reverse("seances:detail", args=[seance_validee.pk])
+    with CaptureQueriesContext(connection) as avant:
+        client.get(url)
+    participation = seance_validee.participations.get(dossier=dossier)
+    _lien_envoye(participation, alice, django_capture_on_commit_callbacks)
+    for demi_journee in ("matin", "apres_midi"):
+        services.signer_sur_place(
+            seance=seance_validee,
+            participation=None,
+            demi_journee=demi_journee,
+            image=signature,
+            par=alice,
+        )
+    with django_assert_num_queries(len(avant.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "Lien E-mail du" in page and "envoyé" in page
+
+
+def test_lien_refuse_si_la_presence_a_ete_corrigee_en_absence(
+    client, seance_validee, dossier, alice, signature, django_capture_on_commit_callbacks
+):
+    participation = seance_validee.participations.get(dossier=dossier)
+    jeton = _lien_envoye(participation, alice, django_capture_on_commit_callbacks)
+    services.corriger_seance(
+        seance=seance_validee,
+        par=alice,
+        raison="Il n'était pas là",
+        presences={
+            p.pk: services.SaisiePresence(
+                "absent_non_justifie" if p == participation else p.presence
+            )
+            for p in seance_validee.participations.all()
+        },
+    )
+    chemin = reverse("seances:signer", args=[services.jeton_signe(jeton)])
+    reponse = client.post(chemin, {"demi_journee": "matin", "signature": data_url(signature)})
+    assert reponse.status_code == 400
+    assert "pas enregistrée : contactez votre conseiller" in reponse.content.decode()
+    assert not Emargement.objects.exists()
