@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/pilotage_rapports.py
 	$(DEV_ENV) $(BIN)/python bench/seances.py
+	$(BIN)/python bench/documents.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -120,8 +121,15 @@ class ModeleDocumentAdmin(SimpleHistoryAdmin):
         return False  # documents keep pointing to it: deactivate instead
 
 
+class GenerationsFormSet(BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        return "documents_generes"  # not "actions-2": stable whatever other inlines exist
+
+
 class GenerationDocumentInline(admin.StackedInline):
     model = GenerationDocument
+    formset = GenerationsFormSet
     fk_name = "type_evenement"
     fields = ["modele", "envoyer_a", "actif", "liee_a_la_date", "delai_tolere_jours", "ordre"]
     extra = 0

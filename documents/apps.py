@@ -6,6 +6,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Documents"
 
     def ready(self) -> None:
+        from documents import checks  # noqa: F401 - registers the Pango check
         from documents.actions import NatureDocument
         from dossiers.extensions import Onglet, enregistrer_onglet
         from evenements.natures import enregistrer

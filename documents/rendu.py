@@ -8,14 +8,8 @@ media a caller names; anything else (file://, http(s)://, other hosts, `..`) is 
 and logged, so a template cannot make the server read or request anything else.
 """
 
-import logging
-import mimetypes
-import posixpath
 from collections.abc import Iterable
-from urllib.parse import unquote, urlsplit
 
-from django.contrib.staticfiles import finders
-from django.core.files.storage import default_storage
 from django.template import (
     Context,
     Engine,
@@ -27,13 +21,8 @@ from django.template import (
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from weasyprint import HTML, Attachment
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from documents.templatetags import documents_fr
-
-journal = logging.getLogger(__name__)
 
 # Base URL of every document: a reserved name (RFC 2606) never resolved; the fetcher maps it.
 ORIGINE = "https://parcours.invalid"
@@ -45,58 +34,6 @@ GABARIT_MODELE = "documents/pdf/modele.html"
 
 class RessourceRefusee(ValueError):
     """A document asked for something outside the allowed roots."""
-
-
-class RecuperateurRestreint(URLFetcher):
-    """WeasyPrint URL fetcher that serves our own static files and allowed media only."""
-
-    def __init__(self, medias: Iterable[str] = (), pieces: dict | None = None):
-        super().__init__(timeout=5, allowed_protocols=())
-        self.medias = {m.lstrip("/") for m in medias}
-        self.pieces = pieces or {}
-        self.refusees: list[str] = []
-
-    def _refuser(self, url: str, raison: str):
-        self.refusees.append(url)
-        journal.warning("Ressource refusée dans un document (%s) : %s", raison, url[:300])
-        raise RessourceRefusee(f"Ressource refusée ({raison}) : {url[:300]}")
-
-    def _chemin(self, url: str, prefixe: str) -> str:
-        brut = unquote(url[len(prefixe) :].split("?")[0].split("#")[0])
-        chemin = posixpath.normpath(brut)
-        if "\x00" in brut or chemin.startswith(("..", "/")) or chemin in ("", "."):
-            self._refuser(url, "chemin hors des racines autorisées")
-        return chemin
-
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):  # inline, nothing is read or requested
-            return super().fetch(url, headers)
-        if url in self.pieces:
-            contenu, type_mime = self.pieces[url]
-            return URLFetcherResponse(url, contenu, {"Content-Type": type_mime})
-        parties = urlsplit(url)
-        if f"{parties.scheme}://{parties.netloc}" != ORIGINE:
-            return self._refuser(url, "adresse extérieure")
-        if parties.path.startswith("/static/"):
-            chemin = self._chemin(parties.path, "/static/")
-            fichier = finders.find(chemin)
-            if not fichier:
-                return self._refuser(url, "fichier statique introuvable")
-            with open(fichier, "rb") as flux:
-                contenu = flux.read()
-        elif parties.path.startswith("/media/"):
-            chemin = self._chemin(parties.path, "/media/")
-            if chemin not in self.medias and not chemin.startswith(tuple(MEDIAS_AUTORISES)):
-                return self._refuser(url, "média non autorisé pour ce document")
-            try:
-                with default_storage.open(chemin, "rb") as flux:
-                    contenu = flux.read()
-            except OSError:
-                return self._refuser(url, "média introuvable")
-        else:
-            return self._refuser(url, "hors de /static/ et /media/")
-        type_mime = mimetypes.guess_type(chemin)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, contenu, {"Content-Type": type_mime})
 
 
 def _contexte_commun(contexte: dict) -> dict:
@@ -173,6 +110,34 @@ def rendre_html_depuis_source(source: str, contexte: dict) -> str:
 
 # --- PDF ---
 
+PANGO_ABSENT = (
+    "WeasyPrint ne trouve pas Pango, nécessaire pour produire les PDF. Installez-le : "
+    "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 (Debian/Ubuntu)."
+)
+
+
+class PangoAbsent(RuntimeError):
+    pass
+
+
+def _weasyprint():
+    """Imported on first use: without Pango the rest of Parcours still starts, and the
+    system check (documents.checks) says which package to install."""
+    try:
+        from weasyprint import HTML, Attachment
+        from weasyprint.text.fonts import FontConfiguration
+
+        from documents.recuperateur import RecuperateurRestreint
+    except OSError as exc:
+        raise PangoAbsent(f"{PANGO_ABSENT} ({exc})") from exc
+    return HTML, Attachment, FontConfiguration, RecuperateurRestreint
+
+
+def __getattr__(nom: str):
+    if nom == "RecuperateurRestreint":
+        return _weasyprint()[3]
+    raise AttributeError(nom)
+
 
 def rendre_pdf(
     html: str,
@@ -184,6 +149,7 @@ def rendre_pdf(
     """HTML to PDF. `pdfa` e.g. "pdf/a-3b" for archival documents; `pieces_jointes` are
     (file name, content, MIME type) embedded in the PDF; `medias` are storage names of
     extra media this document may show (e.g. signature images)."""
+    HTML, Attachment, FontConfiguration, RecuperateurRestreint = _weasyprint()
     pieces = {
         f"{ORIGINE}/pieces-jointes/{rang}": (contenu, type_mime)
         for rang, (_, contenu, type_mime) in enumerate(pieces_jointes)
@@ -210,7 +176,6 @@ def rendre_pdf(
 
 __all__ = [
     "ORIGINE",
-    "RecuperateurRestreint",
     "RessourceRefusee",
     "TemplateSyntaxError",
     "ligne_erreur",

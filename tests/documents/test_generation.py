@@ -194,3 +194,21 @@ def test_conseiller_d_une_autre_equipe_ne_genere_pas(dossier, charlie, organisat
     modele = ModeleDocument.objects.get(code="bilan-synthese")
     with pytest.raises(PermissionDenied):
         services.generer_document(modele=modele, dossier=dossier, par=charlie)
+
+
+def test_un_gabarit_qui_echoue_au_rendu_met_l_action_en_echec(
+    saisir, dossier, types, organisation, medias
+):
+    from documents.models import GenerationDocument
+
+    modele = ModeleDocument.objects.create(
+        code="casse", titre="Cassé", corps="<p>{{ 1|divisibleby:0 }}</p>", serie="CAS"
+    )
+    GenerationDocument.objects.create(type_evenement=types["entree"], modele=modele)
+    entree = saisir(dossier, "entree")
+    action = entree.actions.get(configuration__nature="document")
+    assert action.etat == EtatAction.ECHEC
+    assert "Le modèle « Cassé » n'a pas pu être rendu" in action.derniere_erreur
+    assert not Document.objects.exists()
+    assert not any(p.is_file() for p in medias.rglob("*"))
+    assert not Compteur.objects.filter(serie="CAS", dernier__gt=0).exists()

@@ -93,6 +93,8 @@ def test_admin_type_evenement_avec_champs(client, administrateur):
             "champs-0-obligatoire": "on",
             "actions-TOTAL_FORMS": 0,
             "actions-INITIAL_FORMS": 0,
+            "documents_generes-TOTAL_FORMS": 0,
+            "documents_generes-INITIAL_FORMS": 0,
         },
     )
     assert reponse.status_code == 302, reponse.content.decode()[:2000]
