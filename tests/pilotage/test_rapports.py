@@ -286,3 +286,16 @@ def test_page_rapports_requetes_constantes(
     with CaptureQueriesContext(connection) as beaucoup:
         client.get(reverse("pilotage:rapports"))
     assert len(beaucoup.captured_queries) == len(peu.captured_queries)
+
+
+def test_le_planificateur_embarque_envoie_aussi_les_rapports(
+    configuration, parcours, django_capture_on_commit_callbacks
+):
+    """Embedded mode (no Redis): the scheduler thread runs the tasks registered with it."""
+    from evenements import planificateur
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for tache in planificateur.taches():
+            tache()
+    assert EnvoiRapport.objects.get().etat == EnvoiRapport.Etat.ENVOYE
+    assert len(mail.outbox) == 1
