@@ -61,7 +61,9 @@ def barres_groupees(
     return mark_safe("".join(parties))  # noqa: S308 - every text above is escaped
 
 
-def barres_horizontales(titre: str, lignes: list[tuple[str, float]], unite: str = "") -> SafeString:
+def barres_horizontales(
+    titre: str, lignes: list[tuple[str, float]], unite: str = "", couleurs: list[str] | None = None
+) -> SafeString:
     """One horizontal bar per label (outcomes, rates per prestation)."""
     largeur, ligne_h, marge_g = 720, 22, 260
     hauteur = max(len(lignes), 1) * ligne_h + 20
@@ -79,7 +81,8 @@ def barres_horizontales(titre: str, lignes: list[tuple[str, float]], unite: str 
         parties.append(
             f'<text x="{marge_g - 6}" y="{y + 14}" text-anchor="end" font-size="11">{texte}</text>'
             f'<rect x="{marge_g}" y="{y + 3}" width="{w:.1f}" height="{ligne_h - 6}" '
-            f'fill="{COULEURS[i % len(COULEURS)]}"><title>{escape(etiquette)} : '
+            f'fill="{couleurs[i] if couleurs else COULEURS[i % len(COULEURS)]}">'
+            f"<title>{escape(etiquette)} : "
             f"{_nombre(valeur)}{escape(unite)}</title></rect>"
             f'<text x="{marge_g + w + 4:.1f}" y="{y + 14}" font-size="11">'
             f"{_nombre(valeur)}{escape(unite)}</text>"

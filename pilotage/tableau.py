@@ -110,9 +110,11 @@ def construire(form: FiltrePilotageForm) -> list[Tableau]:
         sorties.lignes.append(
             [Cellule(ligne["sortie"]), Cellule(ligne["motif"]), Cellule(ligne["nombre"], lien)]
         )
+    couleur = {"termine": "#15803d", "abandonne": "#b91c1c", "rupture": "#b45309"}
     sorties.graphique = graphiques.barres_horizontales(
         sorties.titre,
         [(f"{ligne['sortie']} — {ligne['motif']}", ligne["nombre"]) for ligne in motifs],
+        couleurs=[couleur[ligne["statut"]] for ligne in motifs],
     )
 
     prestations = agregats.par_prestation(dossiers, periode)
