@@ -1,32 +1,29 @@
 """Hours, présence and réussite across dossiers, from the séances' own SQL expressions
-(`seances.indicateurs.sommes`, `objectifs_*_sql`) and turned into rates by the same pure
-functions (`Chiffres`) as a dossier's Résumé card, so the figures agree.
+(`seances.indicateurs.sommes`) turned into rates by the same pure functions (`Chiffres`) as a
+dossier's Résumé card, so the figures agree.
 
 Hours count the séances dated in the period. Per phase, a séance belongs to the phase the
-dossier was in on its date (the phase stays of `evenements.indicateurs`: from a phase-setting
-event, or the first phase from the entry, until the exit), computed by a subquery.
+dossier was in on its date: the phase stays of `evenements.indicateurs.sejours_par_phase`,
+read from a database view (`SejourPhase`) and joined with the participations.
 """
 
 from django.db.models import (
-    Case,
     Count,
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models.functions import Coalesce, Least
 
 from dossiers.models import Phase
-from evenements.models import ChampSupplementaire, Effet, Evenement
+from evenements.models import Effet, Evenement
 from pilotage.filtres import Periode
 from pilotage.lignes import concernes
+from pilotage.models import SejourPhase
 from seances import indicateurs
 from seances.models import Objectif, Participation
 
@@ -141,65 +138,30 @@ def par_prestation(dossiers: QuerySet, periode: Periode) -> dict[int, dict]:
     return sortie
 
 
-def phase_a_la_date():
-    """The phase a participation's dossier was in on the séance's date (None: outside).
-
-    One query first reads which event types carry a phase field (and its code), so the
-    per-row subquery is an index lookup on (dossier, date). Cost: one lookup per
-    participation (see bench/pilotage_rapports.py).
-    """
-    champs = list(
-        ChampSupplementaire.objects.filter(nature=ChampSupplementaire.Nature.PHASE).values_list(
-            "type_evenement_id", "code"
-        )
-    )
-    codes = sorted({code for _, code in champs})
-    valeurs = [Cast(KeyTextTransform(code, "valeurs"), IntegerField()) for code in codes]
-    valeur = valeurs[0] if len(valeurs) == 1 else Coalesce(*valeurs) if valeurs else Value(None)
-    changement = Subquery(
-        Evenement.objects.actifs()
-        .filter(
-            dossier=OuterRef("dossier_id"),
-            date__lte=OuterRef("seance__date"),
-            type_evenement_id__in=sorted({pk for pk, _ in champs}),
-        )
-        .order_by("-date", "-rang", "-pk")
-        .annotate(_phase=valeur)
-        .values("_phase")[:1],
-        output_field=IntegerField(),
-    )
-    premiere = Subquery(
-        Phase.objects.filter(prestation=OuterRef("dossier__prestation_id"))
-        .order_by("ordre", "pk")
-        .values("pk")[:1]
-    )
-    return Case(
-        When(
-            Q(dossier__date_entree__isnull=True)
-            | Q(seance__date__lt=F("dossier__date_entree"))
-            | Q(dossier__date_sortie__isnull=False, seance__date__gte=F("dossier__date_sortie")),
-            then=Value(None),
-        ),
-        default=Coalesce(changement, premiere),
-        output_field=IntegerField(),
-    )
-
-
 def par_phase(dossiers: QuerySet, periode: Periode) -> list[dict]:
-    """Hours and présence per phase of the séance's date; three queries."""
+    """Hours and présence per phase of the séance's date ("Hors phase": before the entry,
+    after the exit); three queries: participations joined with their stay (SejourPhase)."""
     lignes = list(
-        _participations(dossiers, periode)
-        .annotate(phase_seance=phase_a_la_date())
+        SejourPhase.objects.filter(
+            dossier__in=dossiers.order_by().values("pk"),
+            dossier__participations__seance__date__gte=F("debut"),
+            dossier__participations__seance__date__lt=F("fin"),
+            dossier__participations__seance__date__range=(periode.debut, periode.fin),
+        )
         .order_by()
-        .values("phase_seance")
-        .annotate(**indicateurs.sommes())
+        .values("phase_id")
+        .annotate(**indicateurs.sommes("dossier__participations__"))
     )
+    total = _participations(dossiers, periode).aggregate(**indicateurs.sommes())
+    hors_phase = {cle: (total[cle] or 0) - sum(ligne[cle] for ligne in lignes) for cle in CLES}
     phases = Phase.objects.select_related("prestation").in_bulk(
-        [ligne["phase_seance"] for ligne in lignes if ligne["phase_seance"]]
+        [ligne["phase_id"] for ligne in lignes if ligne["phase_id"]]
     )
     sortie = []
-    for ligne in lignes:
-        phase = phases.get(ligne["phase_seance"])
+    for ligne in [*lignes, {"phase_id": None, **hors_phase}]:
+        phase = phases.get(ligne["phase_id"])
+        if phase is None and not any(ligne[cle] for cle in CLES):
+            continue
         sortie.append(
             {
                 "phase_id": phase.pk if phase else None,

@@ -176,3 +176,32 @@ class EnvoiRapport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.configuration} du {self.debut:%d/%m/%Y} au {self.fin:%d/%m/%Y}"
+
+
+class SejourPhase(models.Model):
+    """A dossier's stay in a phase, read from a database view (migration 0002): one row per
+    active event that sets the phase (the entry: the first phase; a phase field: its value),
+    from its date to the next such event, or to the exit. The stays of
+    `evenements.indicateurs.sejours_par_phase`, in SQL, so hours per phase are one join."""
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    phase = models.ForeignKey(
+        "dossiers.Phase",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        null=True,
+        db_constraint=False,
+    )
+    debut = models.DateField("du")
+    fin = models.DateField("au (exclu)")
+
+    class Meta:
+        managed = False
+        db_table = "pilotage_sejour_phase"
+        default_permissions = ()
+        verbose_name = "séjour dans une phase"
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} : {self.phase_id} du {self.debut} au {self.fin}"
