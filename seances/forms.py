@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from dossiers.droits import dossiers_visibles, equipes_de, voit_toutes_les_equipes
@@ -61,6 +62,29 @@ class SeanceForm(forms.Form):
         self.fields["autres_dossiers"].label_from_instance = lambda d: str(d.beneficiaire)
         self.fields["animateur"].label_from_instance = lambda u: u.get_full_name() or u.username
         self.fields["date"].initial = timezone.localdate()
+
+
+class ModificationSeanceForm(forms.Form):
+    date = forms.DateField(label="Date", widget=DATE)
+    heure_debut = forms.TimeField(label="Heure de début", widget=HEURE)
+    heure_fin = forms.TimeField(label="Heure de fin", widget=HEURE)
+    lieu = forms.CharField(label="Lieu", required=False, max_length=200)
+    a_distance = forms.BooleanField(label="À distance", required=False)
+    animateur = forms.ModelChoiceField(label="Animateur", queryset=None)
+    commentaire = forms.CharField(
+        label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, seance, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        dossier = seance.participations.all()[0].dossier
+        possibles = animateurs_possibles(user, dossier).values("pk")
+        self.fields["animateur"].queryset = (
+            get_user_model()
+            .objects.filter(Q(pk__in=possibles) | Q(pk=seance.animateur_id))
+            .order_by("last_name", "username")
+        )
+        self.fields["animateur"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 
 class PresencesForm(forms.Form):

@@ -123,6 +123,41 @@ def creer_seance(
     return Resultat(seance, avertissements=avertissements_de(seance))
 
 
+@transaction.atomic
+def modifier_seance(
+    *,
+    seance: Seance,
+    par,
+    date: datetime.date,
+    heure_debut: datetime.time,
+    heure_fin: datetime.time,
+    animateur,
+    lieu: str = "",
+    a_distance: bool = False,
+    commentaire: str = "",
+) -> Resultat:
+    """Move or re-plan a séance not yet held; the history keeps each version."""
+    seance = _verrouiller(seance)
+    exiger(droits.peut_valider(par, seance))
+    if seance.etat != EtatSeance.PREVUE:
+        raise ValidationError(
+            f"Cette séance est « {seance.get_etat_display()} » : elle ne se modifie plus "
+            "(une séance validée se corrige avec une raison)."
+        )
+    erreurs = _valider_horaires(date, heure_debut, heure_fin)
+    if not a_distance and not lieu.strip() and seance.type_seance.nature == "face_a_face":
+        erreurs["lieu"] = ["Indiquez le lieu, ou cochez « à distance »."]
+    if erreurs:
+        raise ValidationError(erreurs)
+    seance.date, seance.heure_debut, seance.heure_fin = date, heure_debut, heure_fin
+    seance.animateur, seance.lieu, seance.a_distance = animateur, lieu.strip(), a_distance
+    seance.commentaire = commentaire.strip()
+    _sauver(seance, par, "Modification")
+    from seances.selectors import avertissements_de
+
+    return Resultat(seance, avertissements=avertissements_de(seance))
+
+
 def _sauver(seance: Seance, par, raison: str, update_fields=None) -> None:
     seance._history_user = par
     seance._change_reason = raison

@@ -18,6 +18,7 @@ from seances.forms import (
     AnnulationForm,
     CorrectionSignatureForm,
     LienForm,
+    ModificationSeanceForm,
     PresencesForm,
     SeanceForm,
     SignatureForm,
@@ -231,6 +232,36 @@ def _rendre_erreur(request, seance, **formulaires):
     return render(
         request, "seances/detail.html", _contexte_seance(request, seance, **formulaires), status=400
     )
+
+
+def modifier(request, pk):
+    seance = _seance_visible_ou_404(request, pk)
+    if not droits.peut_valider(request.user, seance):
+        raise PermissionDenied
+    if seance.etat != EtatSeance.PREVUE:
+        messages.error(request, "Seule une séance prévue se modifie.")
+        return redirect("seances:detail", pk=seance.pk)
+    initial = {
+        champ: getattr(seance, champ)
+        for champ in ("date", "heure_debut", "heure_fin", "lieu", "a_distance", "commentaire")
+    }
+    initial["animateur"] = seance.animateur_id
+    form = ModificationSeanceForm(
+        request.POST or None, seance=seance, user=request.user, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            resultat = services.modifier_seance(
+                seance=seance, par=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            ajouter_erreurs(form, exc)
+        else:
+            messages.success(request, "Séance modifiée.")
+            for avertissement in resultat.avertissements:
+                messages.warning(request, avertissement)
+            return redirect("seances:detail", pk=seance.pk)
+    return render(request, "seances/modifier.html", {"seance": seance, "form": form})
 
 
 @require_POST

@@ -265,3 +265,37 @@ def test_resume_montre_les_heures_et_le_graphique(
     assert 'id="resume-taux-presence">50 %' in contenu
     assert "<svg" in contenu and f"{phase.libelle} : 3,00 h réalisées" in contenu
     assert 'id="indicateurs-par-phase"' in contenu
+
+
+def test_modifier_une_seance_prevue_garde_l_historique(
+    connecte, planifier, valider, dossier, alice, aujourd_hui
+):
+    seance = planifier([dossier], aujourd_hui + jours(2))
+    url = reverse("seances:modifier", args=[seance.pk])
+    donnees = {
+        "date": (aujourd_hui + jours(3)).isoformat(),
+        "heure_debut": "14:00",
+        "heure_fin": "13:30",
+        "lieu": "Salle 2",
+        "animateur": alice.pk,
+    }
+    reponse = connecte.post(url, donnees)
+    assert reponse.status_code == 200
+    assert reponse.context["form"].errors["heure_fin"] == [
+        "L'heure de fin doit être après l'heure de début."
+    ]
+    donnees["heure_fin"] = "16:00"
+    assert connecte.post(url, donnees).status_code == 302
+    seance.refresh_from_db()
+    assert (seance.date, seance.duree_minutes, seance.lieu) == (
+        aujourd_hui + jours(3),
+        120,
+        "Salle 2",
+    )
+    assert seance.history.count() == 2 and seance.history.first().history_change_reason == (
+        "Modification"
+    )
+    passee = planifier([dossier], aujourd_hui)
+    valider(passee)
+    reponse = connecte.get(reverse("seances:modifier", args=[passee.pk]), follow=True)
+    assert "Seule une séance prévue se modifie." in reponse.content.decode()
