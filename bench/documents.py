@@ -10,6 +10,7 @@
 Needs PostgreSQL and Redis; creates and drops a throwaway database. Run with `make bench`.
 """
 
+import mimetypes
 import multiprocessing
 import os
 import shutil
@@ -63,7 +64,8 @@ def rendu_nu(html: str, pdfa: str | None) -> bytes:
         def fetch(self, url, headers=None):
             if url.startswith(f"{ORIGINE}/static/"):
                 chemin = statiques / url[len(f"{ORIGINE}/static/") :]
-                return URLFetcherResponse(url, chemin.read_bytes())
+                type_mime = mimetypes.guess_type(chemin.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, chemin.read_bytes(), {"Content-Type": type_mime})
             return super().fetch(url, headers)
 
     return HTML(string=html, base_url=f"{ORIGINE}/", url_fetcher=Disque()).write_pdf(

@@ -73,8 +73,8 @@ def referentiel(db):
     creer_groupes(apps)
     creer_referentiel(apps)
     creer_notifications(apps)
-    creer_documents(apps)
     creer_seances(apps)
+    creer_documents(apps)
 
 
 @pytest.fixture
