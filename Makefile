@@ -37,6 +37,7 @@ test: lint
 bench: install
 	$(DEV_ENV) $(BIN)/python bench/run.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/pilotage_rapports.py
 	$(DEV_ENV) $(BIN)/python bench/seances.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/facturation.py

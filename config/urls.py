@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("evenements.urls")),
     path("", include("notifications.urls")),
     path("", include("facturation.urls")),
+    path("pilotage/", include("pilotage.urls")),
     path("", include("seances.urls")),
     path("", include("documents.urls")),
 ]

@@ -44,8 +44,28 @@ class Equipe(models.Model):
         return self.nom
 
 
+class TypeFinanceur(models.TextChoices):
+    """Origin of the funds, as the bilan pédagogique et financier (BPF) groups them."""
+
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
+    REGION = "region", "Conseil régional"
+    ETAT = "etat", "État et autres pouvoirs publics"
+    OPCO = "opco", "OPCO"
+    CPF = "cpf", "CPF (Caisse des dépôts)"
+    ENTREPRISE = "entreprise", "Entreprise"
+    PARTICULIER = "particulier", "Particulier"
+    AUTRE = "autre", "Autre"
+
+
 class Financeur(models.Model):
     raison_sociale = models.CharField("raison sociale", max_length=200, unique=True)
+    type = models.CharField(
+        "type de financeur",
+        max_length=20,
+        choices=TypeFinanceur.choices,
+        default=TypeFinanceur.AUTRE,
+        help_text="Regroupement du bilan pédagogique et financier.",
+    )
     emails_contact = models.TextField(
         "e-mails de contact",
         blank=True,
@@ -123,9 +143,26 @@ class Beneficiaire(models.Model):
         super().save(*args, **kwargs)
 
 
+class NatureAction(models.TextChoices):
+    """Nature of the action, as the BPF groups them."""
+
+    FORMATION = "formation", "Action de formation"
+    BILAN = "bilan", "Bilan de compétences"
+    VAE = "vae", "Validation des acquis de l'expérience"
+    APPRENTISSAGE = "apprentissage", "Action de formation par apprentissage"
+    ACCOMPAGNEMENT = "accompagnement", "Accompagnement (hors BPF)"
+
+
 class Prestation(models.Model):
     nom = models.CharField("nom", max_length=200)
     code = models.SlugField("code", max_length=40, unique=True)
+    nature_action = models.CharField(
+        "nature de l'action",
+        max_length=20,
+        choices=NatureAction.choices,
+        default=NatureAction.FORMATION,
+        help_text="Regroupement du bilan pédagogique et financier.",
+    )
     famille = models.CharField("famille", max_length=120, blank=True)
     duree_prevue_heures = models.PositiveIntegerField(
         "durée prévisionnelle (heures)", null=True, blank=True

@@ -41,6 +41,8 @@ RESPONSABLE = CONSEILLER + [
     "evenements.delete_evenement",
     "evenements.modifier_tout_evenement",
     "evenements.piloter_actions",
+    "pilotage.voir_pilotage",
+    "pilotage.telecharger_declarations",
     "seances.corriger_toute_seance",
     "documents.delete_document",
 ]

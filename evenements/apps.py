@@ -10,15 +10,15 @@ journal = logging.getLogger(__name__)
 
 def _planificateur_embarque(intervalle: int = 30) -> None:
     """Embedded mode only: what Celery beat does in production, in a thread of runserver."""
-    from evenements import pipeline
+    from evenements import pipeline, planificateur
     from evenements.services import appliquer_evenements_echus
 
     while True:
-        try:
-            appliquer_evenements_echus()
-            pipeline.balayer()
-        except Exception:
-            journal.exception("Planificateur embarqué")
+        for tache in [appliquer_evenements_echus, pipeline.balayer, *planificateur.taches()]:
+            try:
+                tache()
+            except Exception:
+                journal.exception("Planificateur embarqué")
         time.sleep(intervalle)
 
 

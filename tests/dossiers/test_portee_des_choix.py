@@ -113,6 +113,7 @@ def test_rien_de_l_equipe_a_n_est_propose_ni_montre_a_l_equipe_b(
         "jeton": ["inconnu"],
         "seance_pk": [seance_b.pk],
         "action": ["annuler"],
+        "cle": ["synthese", "prestations"],
     }
     urls = _urls(parametres)
     # Each event type's form, with its own choices (phases, financeurs, motifs).
