@@ -10,19 +10,13 @@ and logged, so a template cannot make the server read or request anything else.
 
 from collections.abc import Iterable
 
-from django.template import (
-    Context,
-    Engine,
-    Library,
-    TemplateSyntaxError,
-    defaultfilters,
-    defaulttags,
-)
+from django.template import TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from documents.templatetags import documents_fr
+from notifications import gabarits
 
 # Base URL of every document: a reserved name (RFC 2606) never resolved; the fetcher maps it.
 ORIGINE = "https://parcours.invalid"
@@ -52,38 +46,9 @@ def rendre_html(template_name: str, contexte: dict) -> str:
 
 # --- the restricted engine for administrator-edited templates ---
 
-# Tags that could read files, reach URLs, load libraries, dump the context or unescape.
-TAGS_INTERDITS = {"load", "url", "debug", "ssi", "include", "extends", "block", "autoescape"}
-FILTRES_INTERDITS = {"safe", "safeseq"}
-
-
-def _bibliotheque_restreinte() -> Library:
-    bibliotheque = Library()
-    for nom, tag in defaulttags.register.tags.items():
-        if nom not in TAGS_INTERDITS:
-            bibliotheque.tags[nom] = tag
-    for source in (defaultfilters.register, documents_fr.register):
-        for nom, filtre in source.filters.items():
-            if nom not in FILTRES_INTERDITS:
-                bibliotheque.filters[nom] = filtre
-    return bibliotheque
-
-
-class MoteurRestreint(Engine):
-    """An engine with no loaders, no libraries and only harmless builtins, autoescaping."""
-
-    default_builtins: list = []
-
-    def __init__(self):
-        # debug keeps the line of a syntax error (template_debug) for the admin's message.
-        super().__init__(
-            dirs=[], app_dirs=False, loaders=[], libraries={}, autoescape=True, debug=True
-        )
-        self.template_builtins = [_bibliotheque_restreinte()]
-        self.template_libraries = {}
-
-
-moteur_restreint = MoteurRestreint()
+# The notifications' restricted engine (whitelisted tags and filters, no include, extends,
+# load, url…), with the French filters; debug keeps a syntax error's line for the admin.
+moteur_restreint = gabarits.MoteurRestreint(bibliotheques=[documents_fr.register], debug=True)
 
 
 def verifier_source(source: str) -> None:
@@ -103,7 +68,7 @@ def rendre_html_depuis_source(source: str, contexte: dict) -> str:
     """An administrator-edited template body, rendered through the restricted engine and
     laid out in the base document (organisation identity, fonts)."""
     contexte = _contexte_commun(contexte)
-    corps = moteur_restreint.from_string(source).render(Context(contexte, autoescape=True))
+    corps = gabarits.rendre(source, contexte, autoescape=True, moteur=moteur_restreint)
     titre = contexte.get("titre", "")
     return render_to_string(GABARIT_MODELE, {**contexte, "titre": titre, "corps": mark_safe(corps)})
 

@@ -1,4 +1,4 @@
-"""Templates typed by administrators (notifications today, documents later).
+"""Templates typed by administrators: notifications, and document bodies (documents.rendu).
 
 A restricted Django template engine: only the tags and filters a message needs, no
 include/extends/load/url/debug/csrf_token, nothing that reads files or other templates,
@@ -77,16 +77,19 @@ def _bibliotheque() -> Library:
     return bibliotheque
 
 
-class _MoteurRestreint(Engine):
+class MoteurRestreint(Engine):
+    """No loaders, no {% load %}able libraries: the whitelisted builtins, plus the filter
+    libraries a caller adds (documents adds its French date and amount filters)."""
+
     default_builtins: list[str] = []
 
-    def __init__(self, **options):
+    def __init__(self, bibliotheques: Iterable[Library] = (), **options):
         super().__init__(dirs=[], loaders=[], libraries={}, builtins=[], **options)
-        self.template_builtins = [_bibliotheque()]
+        self.template_builtins = [_bibliotheque(), *bibliotheques]
 
 
-_moteur = _MoteurRestreint()
-_moteur_de_verification = _MoteurRestreint(string_if_invalid=_INCONNUE)
+_moteur = MoteurRestreint()
+_moteur_de_verification = MoteurRestreint(string_if_invalid=_INCONNUE)
 
 
 def _profondeur_boucles(noeuds: Iterable[Node], profondeur: int = 0) -> int:
@@ -152,6 +155,8 @@ def verifier(source: str, contextes_exemple: Iterable[dict], autoescape: bool = 
             )
 
 
-def rendre(source: str, contexte: dict, autoescape: bool = False) -> str:
+def rendre(
+    source: str, contexte: dict, autoescape: bool = False, moteur: Engine | None = None
+) -> str:
     """Render with the restricted engine; GabaritInvalide if the template is broken."""
-    return _rendre(_compiler(source, _moteur), contexte, autoescape)
+    return _rendre(_compiler(source, moteur or _moteur), contexte, autoescape)

@@ -202,7 +202,7 @@ def test_un_gabarit_qui_echoue_au_rendu_met_l_action_en_echec(
     from documents.models import GenerationDocument
 
     modele = ModeleDocument.objects.create(
-        code="casse", titre="Cassé", corps="<p>{{ 1|divisibleby:0 }}</p>", serie="CAS"
+        code="casse", titre="Cassé", corps="<p>{% for x in 5 %}{{ x }}{% endfor %}</p>", serie="CAS"
     )
     GenerationDocument.objects.create(type_evenement=types["entree"], modele=modele)
     entree = saisir(dossier, "entree")
