@@ -30,6 +30,7 @@ def test_responsable_filtre_voit_les_graphiques_et_telecharge_le_csv(
         auteur=rose,
         date=aujourd_hui - datetime.timedelta(days=3),
         motif=motif_abandon,
+        commentaire="Ne vient plus depuis deux semaines.",
     )
 
     connecter("rose")

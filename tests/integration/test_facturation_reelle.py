@@ -76,7 +76,11 @@ def test_entree_validation_abandon_par_le_worker(
     for jour in (8, 6, 4):  # 9 h done out of 10 planned: 90 %
         seance_validee(dossier, aujourd_hui - jours(jour), 9, 12, Presence.PRESENT, alice)
     abandon = enregistrer_evenement(
-        dossier=dossier, type_evenement=types["abandon"], auteur=alice, motif=motif_abandon
+        dossier=dossier,
+        type_evenement=types["abandon"],
+        auteur=alice,
+        motif=motif_abandon,
+        commentaire="Ne vient plus depuis deux semaines.",
     )
     attendre(fini(abandon, "bloquer_facturation"))
     assert etats(dossier) == ["a_facturer", "a_facturer", "bloquee", "a_facturer"]

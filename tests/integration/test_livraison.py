@@ -143,7 +143,8 @@ def test_demo_en_production_rien_ne_part(
         delai=60,
         message="les actions de l'événement n'ont pas été exécutées",
     )
-    assert set(entree.actions.values_list("etat", flat=True)) == {EtatAction.IGNOREE}
-    assert all("réservée" in a.raison for a in entree.actions.all())
+    notifications = entree.actions.filter(configuration__nature="notification")
+    assert set(notifications.values_list("etat", flat=True)) == {EtatAction.IGNOREE}
+    assert all("réservée" in a.raison for a in notifications)
     time.sleep(1)
     assert smtp.messages == []
