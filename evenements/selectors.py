@@ -75,8 +75,13 @@ def histoire_active(dossier: Dossier) -> list[Evenement]:
 
     Types are loaded once and shared, not joined and prefetched on every row.
     """
+    return avec_types(dossier.evenements.actifs().chronologiques())
+
+
+def avec_types(evenements) -> list[Evenement]:
+    """Events with their type attached from one shared load of the types."""
     types = {t.pk: t for t in TypeEvenement.objects.prefetch_related("champs")}
-    evenements = list(dossier.evenements.actifs().chronologiques())
+    evenements = list(evenements)
     for evenement in evenements:
         evenement.type_evenement = types[evenement.type_evenement_id]
     return evenements

@@ -15,8 +15,8 @@ from dossiers.services import autre_dossier_ouvert
 from evenements import droits, pipeline
 from evenements.champs import valider_valeurs
 from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
-from evenements.rejeu import HistoireIllegale, rejouer
-from evenements.selectors import histoire_active
+from evenements.rejeu import HistoireIllegale, RepriseImpossible, rejouer
+from evenements.selectors import avec_types, histoire_active
 
 
 def types_disponibles(dossier: Dossier):
@@ -42,25 +42,80 @@ def _verrouiller(dossier: Dossier) -> Dossier:
     return Dossier.objects.select_for_update().select_related("prestation").get(pk=dossier.pk)
 
 
+Position = tuple[datetime.date, int]
+
+
+def _histoire_depuis(
+    dossier: Dossier, depuis: Position | None, aujourd_hui: datetime.date
+) -> tuple[dict | None, list[Evenement]]:
+    """(checkpoint to start from, events to replay): from `depuis` on when the event just
+    before it carries a checkpoint and is dated today or before, else the whole history."""
+    if depuis is not None:
+        date, rang = depuis
+        actifs = dossier.evenements.actifs()
+        avant = Q(date__lt=date) | Q(date=date, rang__lt=rang)
+        precedent = (
+            actifs.filter(avant).order_by("-date", "-rang", "-pk").values_list("date", "reprise")
+        ).first()
+        if precedent is not None and precedent[1] is not None and precedent[0] <= aujourd_hui:
+            suite = actifs.filter(Q(date__gt=date) | Q(date=date, rang__gte=rang))
+            return precedent[1], avec_types(suite.chronologiques())
+    return None, histoire_active(dossier)
+
+
+def _inserer(histoire: list[Evenement], nouveau: Evenement) -> list[Evenement]:
+    """An event not saved yet takes its place: last of its day (its rang is the next one)."""
+    position = len(histoire)
+    while position and histoire[position - 1].date > nouveau.date:
+        position -= 1
+    return [*histoire[:position], nouveau, *histoire[position:]]
+
+
+def _noter_reprises(histoire: list[Evenement]) -> None:
+    """Store the checkpoints that changed; an unsaved event gets its own on INSERT."""
+    changes = []
+    for evenement in histoire:
+        if evenement.reprise != evenement.reprise_calculee:
+            evenement.reprise = evenement.reprise_calculee
+            if evenement.pk is not None:
+                changes.append(evenement)
+    Evenement.objects.bulk_update(changes, ["reprise"], batch_size=500)
+
+
 def recalculer_dossier(
     dossier: Dossier,
     *,
     en_cours: Evenement | None = None,
     aujourd_hui: datetime.date | None = None,
     par=None,
+    depuis: Position | None = None,
 ) -> Dossier:
     """Replay the locked dossier's history and store its derived state.
 
-    `en_cours` is the event being written: a refusal that names it is reported on its date.
+    `depuis` is the first (date, rang) the write affects: the replay restarts from the
+    checkpoint of the event before it (None: the whole history). `en_cours` is the event
+    being written (maybe not saved yet): a refusal that names it is reported on its date.
     `par` is who acts: a refusal names another dossier only if they may see it.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
+    depart, histoire = _histoire_depuis(dossier, depuis, aujourd_hui)
+    if en_cours is not None and en_cours.pk is None:
+        histoire = _inserer(histoire, en_cours)
     try:
-        rejouer(dossier, histoire_active(dossier), aujourd_hui)
+        try:
+            rejouer(dossier, histoire, aujourd_hui, depart=depart)
+        except RepriseImpossible:
+            histoire = histoire_active(dossier)
+            if en_cours is not None and en_cours.pk is None:
+                histoire = _inserer(histoire, en_cours)
+            rejouer(dossier, histoire, aujourd_hui)
     except HistoireIllegale as exc:
-        if en_cours is not None and exc.evenement.pk == en_cours.pk:
+        if en_cours is not None and (
+            exc.evenement is en_cours or (en_cours.pk and exc.evenement.pk == en_cours.pk)
+        ):
             raise ValidationError({"date": exc.messages}) from exc
         raise ValidationError(exc.messages) from exc
+    _noter_reprises(histoire)
     if dossier.est_ouvert:
         autre = autre_dossier_ouvert(dossier.beneficiaire_id, dossier.prestation_id, sauf=dossier)
         if autre is not None:
@@ -191,8 +246,9 @@ def enregistrer_evenement(
         valeurs=valeurs,
         auteur=auteur,
     )
+    # Replayed before the INSERT, so that the row is written once with its checkpoint.
+    recalculer_dossier(dossier, en_cours=evenement, par=auteur, depuis=(date, evenement.rang))
     _enregistrer_revision(evenement, auteur, "Création")
-    recalculer_dossier(dossier, en_cours=evenement, par=auteur)
     pipeline.planifier(evenement)
     return evenement
 
@@ -257,6 +313,7 @@ def modifier_evenement(
         valeurs_actuelles=evenement.valeurs,
         date_actuelle=evenement.date,
     )
+    ancienne_position = (evenement.date, evenement.rang)
     if date != evenement.date:
         evenement.rang = _rang_suivant(dossier, date)
     evenement.type_evenement = type_evenement
@@ -267,7 +324,8 @@ def modifier_evenement(
     evenement.modifie_le = timezone.now()
     evenement.modifie_par = par
     _enregistrer_revision(evenement, par, raison)
-    recalculer_dossier(dossier, en_cours=evenement, par=par)
+    depuis = min(ancienne_position, (evenement.date, evenement.rang))
+    recalculer_dossier(dossier, en_cours=evenement, par=par, depuis=depuis)
     pipeline.corriger(evenement, supprime=False)
     return evenement
 
@@ -285,7 +343,7 @@ def supprimer_evenement(
     evenement.supprime_par = par
     evenement.raison_suppression = raison
     _enregistrer_revision(evenement, par, f"Suppression : {raison}")
-    recalculer_dossier(dossier, par=par)
+    recalculer_dossier(dossier, par=par, depuis=(evenement.date, evenement.rang))
     pipeline.corriger(evenement, supprime=True)
     return evenement
 
@@ -308,7 +366,8 @@ def deplacer_evenement(*, evenement: Evenement, par, sens: str) -> Evenement:
     evenement.modifie_par = par
     _enregistrer_revision(voisin, par, raison)
     _enregistrer_revision(evenement, par, raison)
-    recalculer_dossier(dossier, en_cours=evenement, par=par)
+    depuis = (evenement.date, min(evenement.rang, voisin.rang))
+    recalculer_dossier(dossier, en_cours=evenement, par=par, depuis=depuis)
     return evenement
 
 
