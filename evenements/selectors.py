@@ -80,8 +80,10 @@ def histoire_active(dossier: Dossier) -> list[Evenement]:
 
 def avec_types(evenements) -> list[Evenement]:
     """Events with their type attached from one shared load of the types."""
-    types = {t.pk: t for t in TypeEvenement.objects.prefetch_related("champs")}
     evenements = list(evenements)
+    if not evenements:
+        return evenements
+    types = {t.pk: t for t in TypeEvenement.objects.prefetch_related("champs")}
     for evenement in evenements:
         evenement.type_evenement = types[evenement.type_evenement_id]
     return evenements

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
 
 from dossiers.dates import bornes_evenement, hors_bornes
@@ -43,21 +43,43 @@ def _verrouiller(dossier: Dossier) -> Dossier:
 
 
 Position = tuple[datetime.date, int]
+ETAT_DERIVE = [
+    "statut",
+    "financeur_id",
+    "phase_courante_id",
+    "date_entree",
+    "date_sortie",
+    "etat_calcule_le",
+]
 
 
 def _histoire_depuis(
-    dossier: Dossier, depuis: Position | None, aujourd_hui: datetime.date
+    dossier: Dossier,
+    depuis: Position | None,
+    aujourd_hui: datetime.date,
+    dernier: tuple | None = None,
 ) -> tuple[dict | None, list[Evenement]]:
     """(checkpoint to start from, events to replay): from `depuis` on when the event just
-    before it carries a checkpoint and is dated today or before, else the whole history."""
+    before it carries a checkpoint and is dated today or before, else the whole history.
+
+    `dernier` is (date, reprise) of the last event when it is known to come just before
+    `depuis` (an event appended at the end): nothing else to read.
+    """
     if depuis is not None:
         date, rang = depuis
         actifs = dossier.evenements.actifs()
         avant = Q(date__lt=date) | Q(date=date, rang__lt=rang)
         precedent = (
-            actifs.filter(avant).order_by("-date", "-rang", "-pk").values_list("date", "reprise")
-        ).first()
+            dernier
+            or (
+                actifs.filter(avant)
+                .order_by("-date", "-rang", "-pk")
+                .values_list("date", "reprise")
+            ).first()
+        )
         if precedent is not None and precedent[1] is not None and precedent[0] <= aujourd_hui:
+            if dernier is not None:
+                return precedent[1], []
             suite = actifs.filter(Q(date__gt=date) | Q(date=date, rang__gte=rang))
             return precedent[1], avec_types(suite.chronologiques())
     return None, histoire_active(dossier)
@@ -89,6 +111,7 @@ def recalculer_dossier(
     aujourd_hui: datetime.date | None = None,
     par=None,
     depuis: Position | None = None,
+    dernier: tuple | None = None,
 ) -> Dossier:
     """Replay the locked dossier's history and store its derived state.
 
@@ -96,9 +119,12 @@ def recalculer_dossier(
     checkpoint of the event before it (None: the whole history). `en_cours` is the event
     being written (maybe not saved yet): a refusal that names it is reported on its date.
     `par` is who acts: a refusal names another dossier only if they may see it.
+    `dernier`: see _histoire_depuis.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
-    depart, histoire = _histoire_depuis(dossier, depuis, aujourd_hui)
+    avant = [getattr(dossier, champ) for champ in ETAT_DERIVE]
+    etait_ouvert = dossier.est_ouvert
+    depart, histoire = _histoire_depuis(dossier, depuis, aujourd_hui, dernier)
     if en_cours is not None and en_cours.pk is None:
         histoire = _inserer(histoire, en_cours)
     try:
@@ -116,7 +142,8 @@ def recalculer_dossier(
             raise ValidationError({"date": exc.messages}) from exc
         raise ValidationError(exc.messages) from exc
     _noter_reprises(histoire)
-    if dossier.est_ouvert:
+    # Already open: the unique constraint guarantees no other open dossier.
+    if dossier.est_ouvert and not etait_ouvert:
         autre = autre_dossier_ouvert(dossier.beneficiaire_id, dossier.prestation_id, sauf=dossier)
         if autre is not None:
             lequel = (
@@ -128,19 +155,12 @@ def recalculer_dossier(
                 f"Le dossier serait de nouveau ouvert alors que {lequel} "
                 "du même bénéficiaire pour la même prestation est déjà ouvert."
             )
+    if [getattr(dossier, champ) for champ in ETAT_DERIVE] == avant:
+        return dossier
     # Derived state is not a person's edit: the events carry its history.
     dossier.skip_history_when_saving = True
     try:
-        dossier.save(
-            update_fields=[
-                "statut",
-                "financeur",
-                "phase_courante",
-                "date_entree",
-                "date_sortie",
-                "etat_calcule_le",
-            ]
-        )
+        dossier.save(update_fields=ETAT_DERIVE)
     finally:
         del dossier.skip_history_when_saving
     return dossier
@@ -160,6 +180,7 @@ def _valider_saisie(
 ) -> dict[str, Any]:
     """Check an entry; an event's unchanged date is not re-checked against the window."""
     erreurs: dict[str, list[str]] = {}
+    prefetch_related_objects([type_evenement], "champs")  # read by the checks and the replay
     offerts = types_disponibles(dossier).filter(pk=type_evenement.pk)
     if not offerts.exists():
         erreurs["type_evenement"] = [
@@ -236,18 +257,36 @@ def enregistrer_evenement(
         motif=motif,
         valeurs=valeurs or {},
     )
+    # One read gives the last event: appended after it, its checkpoint is all the replay needs.
+    dernier = (
+        dossier.evenements.actifs()
+        .order_by("-date", "-rang", "-pk")
+        .values_list("date", "rang", "reprise")
+        .first()
+    )
+    a_la_fin = dernier is None or dernier[0] <= date
+    if a_la_fin:
+        rang = dernier[1] + 1 if dernier is not None and dernier[0] == date else 1
+    else:
+        rang = _rang_suivant(dossier, date)
     evenement = Evenement(
         dossier=dossier,
         type_evenement=type_evenement,
         date=date,
-        rang=_rang_suivant(dossier, date),
+        rang=rang,
         commentaire=commentaire.strip(),
         motif=motif,
         valeurs=valeurs,
         auteur=auteur,
     )
     # Replayed before the INSERT, so that the row is written once with its checkpoint.
-    recalculer_dossier(dossier, en_cours=evenement, par=auteur, depuis=(date, evenement.rang))
+    recalculer_dossier(
+        dossier,
+        en_cours=evenement,
+        par=auteur,
+        depuis=(date, rang),
+        dernier=(dernier[0], dernier[2]) if a_la_fin and dernier is not None else None,
+    )
     _enregistrer_revision(evenement, auteur, "Création")
     pipeline.planifier(evenement)
     return evenement

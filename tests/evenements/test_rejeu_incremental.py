@@ -114,7 +114,7 @@ def test_rejeu_incremental_egal_rejeu_complet(ecritures, rose, equipe_a, types):
                 with mock.patch.object(
                     services,
                     "_histoire_depuis",
-                    lambda d, depuis, jour: origine(d, None, jour),
+                    lambda d, depuis, jour, dernier=None: origine(d, None, jour),
                 ):
                     attendu = _issue(op, dossier, rose, types, phases)
                 raise _Annuler
