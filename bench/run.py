@@ -77,6 +77,13 @@ def preparer():
         ],
         batch_size=2000,
     )
+    # As after any write in production: the replay stores its checkpoints on the events.
+    from django.db import transaction
+
+    from evenements.services import recalculer_dossier
+
+    with transaction.atomic():
+        recalculer_dossier(Dossier.objects.select_for_update().get(pk=dossiers[0].pk))
     client = Client()
     client.force_login(user)
     return client, dossiers[0]
