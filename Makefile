@@ -37,6 +37,7 @@ test: lint
 bench: install
 	$(DEV_ENV) $(BIN)/python bench/run.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/rejeu.py
 	$(DEV_ENV) $(BIN)/python bench/seances.py
 
 clean:

@@ -125,6 +125,16 @@ def main():
     comparer(f"Onglet Événements ({N} événements)", client, f"/dossiers/{dossier.pk}/evenements/")
     comparer(f"Liste des dossiers ({N} dossiers)", client, "/dossiers/")
     comparer("Liste filtrée (nom, statut)", client, "/dossiers/?q=Nom0999&statut=a_venir")
+    if os.environ.get("BENCH_PROFIL"):  # where the tab's time goes (cProfile)
+        import cProfile
+        import pstats
+
+        profil = cProfile.Profile()
+        profil.enable()
+        for _ in range(5):
+            client.get(f"/dossiers/{dossier.pk}/evenements/")
+        profil.disable()
+        pstats.Stats(profil).sort_stats("cumulative").print_stats(45)
 
 
 if __name__ == "__main__":

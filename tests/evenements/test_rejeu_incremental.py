@@ -15,13 +15,14 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dossiers.models import Dossier
-from evenements import services
+from evenements import selectors, services
 from evenements.models import Evenement
 from evenements.rejeu import rejouer
 from evenements.selectors import histoire_active
@@ -154,3 +155,67 @@ def test_saisie_a_la_fin_ne_relit_pas_l_historique(dossier, rose, types, aujourd
             )
     assert lus == [1] * 5
     assert Evenement.objects.filter(dossier=dossier, reprise__isnull=True).count() == 0
+
+
+def _saisir(dossier, rose, types, code, date, **valeurs):
+    return services.enregistrer_evenement(
+        dossier=dossier, type_evenement=types[code], auteur=rose, date=date, valeurs=valeurs
+    )
+
+
+def test_onglet_lu_depuis_les_reprises_comme_par_rejeu(dossier, rose, types, aujourd_hui):
+    """The tab's steps (phase before/after, same-day order) read from the checkpoints equal
+    those of a full replay, deleted events shown included."""
+    phases = list(dossier.prestation.phases.order_by("ordre"))
+    _saisir(dossier, rose, types, "entree", aujourd_hui - datetime.timedelta(days=5))
+    for i, phase in enumerate(phases[1:]):
+        _saisir(
+            dossier,
+            rose,
+            types,
+            "changement-phase",
+            aujourd_hui - datetime.timedelta(days=4 - i),
+            nouvelle_phase=str(phase.pk),
+        )
+    du_jour = _saisir(dossier, rose, types, "validation-etape", aujourd_hui, etape="a")
+    _saisir(dossier, rose, types, "validation-etape", aujourd_hui, etape="b")
+    services.supprimer_evenement(evenement=du_jour, par=rose, raison="doublon")
+
+    def lignes(**options):
+        _, resultat = selectors.historique(
+            dossier, rose, recents_d_abord=False, avec_supprimes=True, **options
+        )
+        return [
+            (
+                ligne.evenement.pk,
+                ligne.position_du_jour,
+                ligne.nb_du_jour,
+                ligne.etape and (ligne.etape.statut_avant, ligne.etape.statut_apres),
+                ligne.etape and (ligne.etape.phase_avant, ligne.etape.phase_apres),
+            )
+            for ligne in resultat
+        ]
+
+    par_reprises = lignes()
+    with mock.patch.object(selectors, "_voisinage", lambda *a: None):
+        par_rejeu = lignes()
+    assert par_reprises == par_rejeu
+    assert par_reprises[1][4] == (phases[0], phases[1])  # first phase change
+
+
+def test_onglet_nombre_de_requetes_constant(
+    client, rose, dossier, types, aujourd_hui, django_assert_num_queries
+):
+    client.force_login(rose)
+    url = f"/dossiers/{dossier.pk}/evenements/"
+    _saisir(dossier, rose, types, "entree", aujourd_hui - datetime.timedelta(days=200))
+    for i in range(3):
+        _saisir(dossier, rose, types, "validation-etape", aujourd_hui, etape=str(i))
+    with CaptureQueriesContext(connection) as petit:
+        assert client.get(url).status_code == 200
+    for i in range(120):
+        jour = aujourd_hui - datetime.timedelta(days=150 - i)
+        _saisir(dossier, rose, types, "validation-etape", jour, etape=str(i))
+    with django_assert_num_queries(len(petit.captured_queries)):
+        reponse = client.get(url)
+    assert "Page 1 sur 2" in reponse.content.decode()
