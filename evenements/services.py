@@ -431,3 +431,24 @@ def appliquer_evenements_echus(aujourd_hui: datetime.date | None = None) -> int:
             )
         total += 1
     return total
+
+
+def completer_reprises() -> int:
+    """Replay the dossiers with events lacking a checkpoint (data loaded in bulk, or
+    recorded before checkpoints existed): afterwards writes and the tab read from them."""
+    a_completer = (
+        Dossier.objects.filter(
+            evenements__supprime_le__isnull=True, evenements__reprise__isnull=True
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    total = 0
+    for pk in list(a_completer):
+        with transaction.atomic():
+            try:
+                recalculer_dossier(Dossier.objects.select_for_update().get(pk=pk))
+            except ValidationError:
+                continue  # an illegal stored history stays as it is, for a person to fix
+        total += 1
+    return total

@@ -10,11 +10,13 @@ the same state, and every active event's stored checkpoint must equal a full rep
 
 import copy
 import datetime
+import io
 import os
 from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -219,3 +221,26 @@ def test_onglet_nombre_de_requetes_constant(
     with django_assert_num_queries(len(petit.captured_queries)):
         reponse = client.get(url)
     assert "Page 1 sur 2" in reponse.content.decode()
+
+
+def test_completer_reprises_apres_import_en_masse(dossier, rose, types, aujourd_hui):
+    """Events loaded in bulk carry no checkpoint: the command fills them once, then the
+    next write replays from the end again."""
+    _saisir(dossier, rose, types, "entree", aujourd_hui - datetime.timedelta(days=3))
+    Evenement.objects.bulk_create(
+        Evenement(
+            dossier=dossier,
+            type_evenement=types["validation-etape"],
+            date=aujourd_hui - datetime.timedelta(days=2),
+            rang=i + 1,
+            auteur=rose,
+            valeurs={"etape": str(i)},
+        )
+        for i in range(3)
+    )
+    sortie = io.StringIO()
+    call_command("completer_reprises", stdout=sortie)
+    assert "1 dossier(s) complété(s)" in sortie.getvalue()
+    assert not dossier.evenements.filter(reprise__isnull=True).exists()
+    call_command("completer_reprises", stdout=sortie)
+    assert "0 dossier(s) complété(s)" in sortie.getvalue()
