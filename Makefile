@@ -38,6 +38,7 @@ bench: install
 	$(DEV_ENV) $(BIN)/python bench/run.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/pilotage_rapports.py
+	$(BIN)/python bench/rejeu.py
 	$(DEV_ENV) $(BIN)/python bench/seances.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/facturation.py

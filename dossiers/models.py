@@ -6,7 +6,7 @@ from django.core.validators import EmailValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -314,6 +314,15 @@ class Dossier(FSMModelMixin, models.Model):
         self.phase_courante = None
         self.date_entree = None
         self.date_sortie = None
+
+    @transition(field=statut, source="*", target=RETURN_VALUE(*Statut.values))
+    def reprendre(self, etat: dict) -> str:
+        """Incremental replay: restart from the state stored after an earlier event."""
+        self.financeur_id = etat["f"]
+        self.phase_courante_id = etat["p"]
+        self.date_entree = datetime.date.fromisoformat(etat["e"]) if etat["e"] else None
+        self.date_sortie = datetime.date.fromisoformat(etat["o"]) if etat["o"] else None
+        return etat["s"]
 
     @transition(field=statut, source=Statut.A_VENIR, target=Statut.EN_COURS)
     def entrer(self, date: datetime.date) -> None:

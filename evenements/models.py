@@ -241,9 +241,17 @@ class Evenement(models.Model):
         help_text="Incrémentée par chaque écriture : le formulaire de modification la renvoie.",
     )
 
+    reprise = models.JSONField(
+        "état après l'événement",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Point de reprise du rejeu (dérivé des événements, recalculé).",
+    )
+
     history = HistoricalRecords(
         verbose_name="révision d'événement",
-        excluded_fields=["cree_le"],
+        excluded_fields=["cree_le", "reprise"],
         cascade_delete_history=False,
     )
     objects = EvenementQuerySet.as_manager()

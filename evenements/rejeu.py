@@ -53,7 +53,7 @@ def _decrire(evenement: Evenement) -> str:
     return f"« {evenement.type_evenement.libelle} » du {evenement.date:%d/%m/%Y}"
 
 
-def _refus(evenement: Evenement, statut: str, cause: Evenement | None) -> HistoireIllegale:
+def _refus(evenement: Evenement, statut: str, cause) -> HistoireIllegale:
     message = (
         f"{_decrire(evenement)} n'est pas possible : à cette date le dossier est "
         f"« {Statut(statut).label} »"
@@ -83,12 +83,49 @@ def financeur_choisi(evenement: Evenement) -> int | None:
     return int(valeur) if valeur not in (None, "") else None
 
 
+class _CauseReprise:
+    """The event that set the status before an incremental replay, read only on refusal."""
+
+    def __init__(self, type_id: int, date: str):
+        self.type_id, self.date = type_id, datetime.date.fromisoformat(date)
+
+    @property
+    def type_evenement(self):
+        from evenements.models import TypeEvenement
+
+        return TypeEvenement.objects.get(pk=self.type_id)
+
+
+class RepriseImpossible(Exception):
+    """The stored checkpoint cannot be used (missing, or names a phase that is gone)."""
+
+
+def instantane(dossier: Dossier, cause) -> dict:
+    """The replay state after an event, as stored on it (independent of today's date)."""
+    return {
+        "s": dossier.statut,
+        "p": dossier.phase_courante_id,
+        "f": dossier.financeur_id,
+        "e": dossier.date_entree.isoformat() if dossier.date_entree else None,
+        "o": dossier.date_sortie.isoformat() if dossier.date_sortie else None,
+        "ct": getattr(cause, "type_evenement_id", getattr(cause, "type_id", None)),
+        "cd": cause.date.isoformat() if cause is not None else None,
+    }
+
+
 class _Rejoueur:
     def __init__(self, dossier: Dossier, phases: list[Phase]):
         self.dossier = dossier
         self.phases = {phase.pk: phase for phase in phases}
         self.premiere_phase = phases[0] if phases else None
-        self.cause: Evenement | None = None  # the event that set the current status
+        self.cause = None  # the event that set the current status
+
+    def reprendre(self, etat: dict) -> None:
+        if etat["p"] is not None and etat["p"] not in self.phases:
+            raise RepriseImpossible
+        self.dossier.reprendre(etat)
+        self.dossier.phase_courante = self.phases.get(etat["p"])
+        self.cause = _CauseReprise(etat["ct"], etat["cd"]) if etat["ct"] else None
 
     def appliquer(self, evenement: Evenement) -> None:
         dossier = self.dossier
@@ -117,15 +154,22 @@ def rejouer(
     evenements: list[Evenement],
     aujourd_hui: datetime.date,
     phases: list[Phase] | None = None,
+    depart: dict | None = None,
 ) -> list[Etape]:
     """Replay `evenements` (active, in chronological order) onto `dossier`, in memory.
 
-    Raises HistoireIllegale naming the first event the machine refuses.
+    `depart` is the checkpoint stored on the event just before `evenements` (dated today
+    or before); None replays from the start. Each event gets its own checkpoint in
+    `evenement.reprise_calculee`. Raises HistoireIllegale naming the first event the
+    machine refuses, RepriseImpossible when `depart` cannot be used.
     """
     if phases is None:
         phases = list(dossier.prestation.phases.all())
     rejoueur = _Rejoueur(dossier, phases)
-    dossier.reinitialiser()
+    if depart is None:
+        dossier.reinitialiser()
+    else:
+        rejoueur.reprendre(depart)
     etapes = []
     passe_dans_le_futur = False
     for evenement in evenements:
@@ -136,6 +180,7 @@ def rejouer(
             passe_dans_le_futur = True
         avant = (rejoueur.dossier.statut, rejoueur.dossier.phase_courante)
         rejoueur.appliquer(evenement)
+        evenement.reprise_calculee = instantane(rejoueur.dossier, rejoueur.cause)
         etapes.append(
             Etape(
                 evenement=evenement,

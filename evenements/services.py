@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
 
 from dossiers.dates import bornes_evenement, hors_bornes
@@ -15,8 +15,8 @@ from dossiers.services import autre_dossier_ouvert
 from evenements import droits, pipeline
 from evenements.champs import valider_valeurs
 from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
-from evenements.rejeu import HistoireIllegale, rejouer
-from evenements.selectors import histoire_active
+from evenements.rejeu import HistoireIllegale, RepriseImpossible, rejouer
+from evenements.selectors import avec_types, histoire_active
 
 
 def types_disponibles(dossier: Dossier):
@@ -42,26 +42,108 @@ def _verrouiller(dossier: Dossier) -> Dossier:
     return Dossier.objects.select_for_update().select_related("prestation").get(pk=dossier.pk)
 
 
+Position = tuple[datetime.date, int]
+ETAT_DERIVE = [
+    "statut",
+    "financeur_id",
+    "phase_courante_id",
+    "date_entree",
+    "date_sortie",
+    "etat_calcule_le",
+]
+
+
+def _histoire_depuis(
+    dossier: Dossier,
+    depuis: Position | None,
+    aujourd_hui: datetime.date,
+    dernier: tuple | None = None,
+) -> tuple[dict | None, list[Evenement]]:
+    """(checkpoint to start from, events to replay): from `depuis` on when the event just
+    before it carries a checkpoint and is dated today or before, else the whole history.
+
+    `dernier` is (date, reprise) of the last event when it is known to come just before
+    `depuis` (an event appended at the end): nothing else to read.
+    """
+    if depuis is not None:
+        date, rang = depuis
+        actifs = dossier.evenements.actifs()
+        avant = Q(date__lt=date) | Q(date=date, rang__lt=rang)
+        precedent = (
+            dernier
+            or (
+                actifs.filter(avant)
+                .order_by("-date", "-rang", "-pk")
+                .values_list("date", "reprise")
+            ).first()
+        )
+        if precedent is not None and precedent[1] is not None and precedent[0] <= aujourd_hui:
+            if dernier is not None:
+                return precedent[1], []
+            suite = actifs.filter(Q(date__gt=date) | Q(date=date, rang__gte=rang))
+            return precedent[1], avec_types(suite.chronologiques())
+    return None, histoire_active(dossier)
+
+
+def _inserer(histoire: list[Evenement], nouveau: Evenement) -> list[Evenement]:
+    """An event not saved yet takes its place: last of its day (its rang is the next one)."""
+    position = len(histoire)
+    while position and histoire[position - 1].date > nouveau.date:
+        position -= 1
+    return [*histoire[:position], nouveau, *histoire[position:]]
+
+
+def _noter_reprises(histoire: list[Evenement]) -> None:
+    """Store the checkpoints that changed; an unsaved event gets its own on INSERT."""
+    changes = []
+    for evenement in histoire:
+        if evenement.reprise != evenement.reprise_calculee:
+            evenement.reprise = evenement.reprise_calculee
+            if evenement.pk is not None:
+                changes.append(evenement)
+    Evenement.objects.bulk_update(changes, ["reprise"], batch_size=500)
+
+
 def recalculer_dossier(
     dossier: Dossier,
     *,
     en_cours: Evenement | None = None,
     aujourd_hui: datetime.date | None = None,
     par=None,
+    depuis: Position | None = None,
+    dernier: tuple | None = None,
 ) -> Dossier:
     """Replay the locked dossier's history and store its derived state.
 
-    `en_cours` is the event being written: a refusal that names it is reported on its date.
+    `depuis` is the first (date, rang) the write affects: the replay restarts from the
+    checkpoint of the event before it (None: the whole history). `en_cours` is the event
+    being written (maybe not saved yet): a refusal that names it is reported on its date.
     `par` is who acts: a refusal names another dossier only if they may see it.
+    `dernier`: see _histoire_depuis.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
+    avant = [getattr(dossier, champ) for champ in ETAT_DERIVE]
+    etait_ouvert = dossier.est_ouvert
+    depart, histoire = _histoire_depuis(dossier, depuis, aujourd_hui, dernier)
+    if en_cours is not None and en_cours.pk is None:
+        histoire = _inserer(histoire, en_cours)
     try:
-        rejouer(dossier, histoire_active(dossier), aujourd_hui)
+        try:
+            rejouer(dossier, histoire, aujourd_hui, depart=depart)
+        except RepriseImpossible:
+            histoire = histoire_active(dossier)
+            if en_cours is not None and en_cours.pk is None:
+                histoire = _inserer(histoire, en_cours)
+            rejouer(dossier, histoire, aujourd_hui)
     except HistoireIllegale as exc:
-        if en_cours is not None and exc.evenement.pk == en_cours.pk:
+        if en_cours is not None and (
+            exc.evenement is en_cours or (en_cours.pk and exc.evenement.pk == en_cours.pk)
+        ):
             raise ValidationError({"date": exc.messages}) from exc
         raise ValidationError(exc.messages) from exc
-    if dossier.est_ouvert:
+    _noter_reprises(histoire)
+    # Already open: the unique constraint guarantees no other open dossier.
+    if dossier.est_ouvert and not etait_ouvert:
         autre = autre_dossier_ouvert(dossier.beneficiaire_id, dossier.prestation_id, sauf=dossier)
         if autre is not None:
             lequel = (
@@ -73,19 +155,12 @@ def recalculer_dossier(
                 f"Le dossier serait de nouveau ouvert alors que {lequel} "
                 "du même bénéficiaire pour la même prestation est déjà ouvert."
             )
+    if [getattr(dossier, champ) for champ in ETAT_DERIVE] == avant:
+        return dossier
     # Derived state is not a person's edit: the events carry its history.
     dossier.skip_history_when_saving = True
     try:
-        dossier.save(
-            update_fields=[
-                "statut",
-                "financeur",
-                "phase_courante",
-                "date_entree",
-                "date_sortie",
-                "etat_calcule_le",
-            ]
-        )
+        dossier.save(update_fields=ETAT_DERIVE)
     finally:
         del dossier.skip_history_when_saving
     return dossier
@@ -105,6 +180,7 @@ def _valider_saisie(
 ) -> dict[str, Any]:
     """Check an entry; an event's unchanged date is not re-checked against the window."""
     erreurs: dict[str, list[str]] = {}
+    prefetch_related_objects([type_evenement], "champs")  # read by the checks and the replay
     offerts = types_disponibles(dossier).filter(pk=type_evenement.pk)
     if not offerts.exists():
         erreurs["type_evenement"] = [
@@ -181,18 +257,37 @@ def enregistrer_evenement(
         motif=motif,
         valeurs=valeurs or {},
     )
+    # One read gives the last event: appended after it, its checkpoint is all the replay needs.
+    dernier = (
+        dossier.evenements.actifs()
+        .order_by("-date", "-rang", "-pk")
+        .values_list("date", "rang", "reprise")
+        .first()
+    )
+    a_la_fin = dernier is None or dernier[0] <= date
+    if a_la_fin:
+        rang = dernier[1] + 1 if dernier is not None and dernier[0] == date else 1
+    else:
+        rang = _rang_suivant(dossier, date)
     evenement = Evenement(
         dossier=dossier,
         type_evenement=type_evenement,
         date=date,
-        rang=_rang_suivant(dossier, date),
+        rang=rang,
         commentaire=commentaire.strip(),
         motif=motif,
         valeurs=valeurs,
         auteur=auteur,
     )
+    # Replayed before the INSERT, so that the row is written once with its checkpoint.
+    recalculer_dossier(
+        dossier,
+        en_cours=evenement,
+        par=auteur,
+        depuis=(date, rang),
+        dernier=(dernier[0], dernier[2]) if a_la_fin and dernier is not None else None,
+    )
     _enregistrer_revision(evenement, auteur, "Création")
-    recalculer_dossier(dossier, en_cours=evenement, par=auteur)
     pipeline.planifier(evenement)
     return evenement
 
@@ -257,6 +352,7 @@ def modifier_evenement(
         valeurs_actuelles=evenement.valeurs,
         date_actuelle=evenement.date,
     )
+    ancienne_position = (evenement.date, evenement.rang)
     if date != evenement.date:
         evenement.rang = _rang_suivant(dossier, date)
     evenement.type_evenement = type_evenement
@@ -267,7 +363,8 @@ def modifier_evenement(
     evenement.modifie_le = timezone.now()
     evenement.modifie_par = par
     _enregistrer_revision(evenement, par, raison)
-    recalculer_dossier(dossier, en_cours=evenement, par=par)
+    depuis = min(ancienne_position, (evenement.date, evenement.rang))
+    recalculer_dossier(dossier, en_cours=evenement, par=par, depuis=depuis)
     pipeline.corriger(evenement, supprime=False)
     return evenement
 
@@ -285,7 +382,7 @@ def supprimer_evenement(
     evenement.supprime_par = par
     evenement.raison_suppression = raison
     _enregistrer_revision(evenement, par, f"Suppression : {raison}")
-    recalculer_dossier(dossier, par=par)
+    recalculer_dossier(dossier, par=par, depuis=(evenement.date, evenement.rang))
     pipeline.corriger(evenement, supprime=True)
     return evenement
 
@@ -308,7 +405,8 @@ def deplacer_evenement(*, evenement: Evenement, par, sens: str) -> Evenement:
     evenement.modifie_par = par
     _enregistrer_revision(voisin, par, raison)
     _enregistrer_revision(evenement, par, raison)
-    recalculer_dossier(dossier, en_cours=evenement, par=par)
+    depuis = (evenement.date, min(evenement.rang, voisin.rang))
+    recalculer_dossier(dossier, en_cours=evenement, par=par, depuis=depuis)
     return evenement
 
 
@@ -331,5 +429,26 @@ def appliquer_evenements_echus(aujourd_hui: datetime.date | None = None) -> int:
             recalculer_dossier(
                 Dossier.objects.select_for_update().get(pk=pk), aujourd_hui=aujourd_hui
             )
+        total += 1
+    return total
+
+
+def completer_reprises() -> int:
+    """Replay the dossiers with events lacking a checkpoint (data loaded in bulk, or
+    recorded before checkpoints existed): afterwards writes and the tab read from them."""
+    a_completer = (
+        Dossier.objects.filter(
+            evenements__supprime_le__isnull=True, evenements__reprise__isnull=True
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    total = 0
+    for pk in list(a_completer):
+        with transaction.atomic():
+            try:
+                recalculer_dossier(Dossier.objects.select_for_update().get(pk=pk))
+            except ValidationError:
+                continue  # an illegal stored history stays as it is, for a person to fix
         total += 1
     return total
