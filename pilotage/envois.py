@@ -87,8 +87,8 @@ def _reclamer(pk: int) -> tuple[EnvoiRapport | None, int]:
     maintenant = timezone.now()
     with transaction.atomic():
         envoi = (
-            EnvoiRapport.objects.select_for_update()
-            .select_related("configuration__financeur")
+            EnvoiRapport.objects.select_for_update(of=("self",))
+            .select_related("configuration__financeur", "configuration__convention")
             .filter(pk=pk)
             .first()
         )
@@ -128,7 +128,7 @@ def _transitoire(exc: Exception) -> bool:
 
 
 def message(envoi: EnvoiRapport) -> EmailMessage:
-    financeur = envoi.configuration.financeur
+    financeur = rapports.perimetre(envoi.configuration)
     periode = Periode(envoi.debut, envoi.fin)
     cle = f"rapport-{envoi.pk}@parcours"
     corps = rapports.texte_du_message(envoi)
