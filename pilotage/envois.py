@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dossiers.droits import exiger
+from notifications.canaux import AdresseReservee, adresse_reservee, quitte_la_machine
 from pilotage import rapports
 from pilotage.filtres import Periode
 from pilotage.models import EnvoiRapport, RapportConfiguration
@@ -87,8 +88,8 @@ def _reclamer(pk: int) -> tuple[EnvoiRapport | None, int]:
     maintenant = timezone.now()
     with transaction.atomic():
         envoi = (
-            EnvoiRapport.objects.select_for_update()
-            .select_related("configuration__financeur")
+            EnvoiRapport.objects.select_for_update(of=("self",))
+            .select_related("configuration__financeur", "configuration__convention")
             .filter(pk=pk)
             .first()
         )
@@ -128,7 +129,7 @@ def _transitoire(exc: Exception) -> bool:
 
 
 def message(envoi: EnvoiRapport) -> EmailMessage:
-    financeur = envoi.configuration.financeur
+    financeur = rapports.perimetre(envoi.configuration)
     periode = Periode(envoi.debut, envoi.fin)
     cle = f"rapport-{envoi.pk}@parcours"
     corps = rapports.texte_du_message(envoi)
@@ -143,6 +144,15 @@ def message(envoi: EnvoiRapport) -> EmailMessage:
     return email
 
 
+def _garder_sur_la_machine(adresses: list[str]) -> None:
+    """The demo's reserved addresses never leave the machine, as for notifications."""
+    reservees = [a for a in adresses if adresse_reservee(a)]
+    if reservees and quitte_la_machine("email"):
+        raise AdresseReservee(
+            f"Adresse réservée à la démonstration ({', '.join(reservees)}) : jamais envoyée."
+        )
+
+
 def executer(pk: int) -> int:
     """Send one report. Returns seconds after which to try again (0: nothing more to do)."""
     envoi, attendre = _reclamer(pk)
@@ -150,6 +160,7 @@ def executer(pk: int) -> int:
         return attendre
     try:
         email = message(envoi)
+        _garder_sur_la_machine(email.to)
         email.send(fail_silently=False)
     except Exception as exc:
         if _transitoire(exc) and envoi.tentatives < settings.ACTIONS_MAX_TENTATIVES:

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from config.saisie import SaisieNettoyee
 from dossiers.droits import dossiers_visibles, equipes_de, voit_toutes_les_equipes
 from dossiers.models import Equipe, Financeur, Phase, Prestation
+from facturation.models import Convention, FinancementDossier
 
 CHOIX_INVALIDE = "Ce choix n'existe pas ou ne vous est pas accessible."
 
@@ -36,6 +37,25 @@ def periode_par_defaut(aujourd_hui: datetime.date) -> Periode:
 def equipes_accessibles(user) -> QuerySet[Equipe]:
     equipes = Equipe.objects.all()
     return equipes if voit_toutes_les_equipes(user) else equipes.filter(pk__in=equipes_de(user))
+
+
+def conventions_accessibles() -> QuerySet[Convention]:
+    """Conventions are the organisation's referential, like financeurs and prestations:
+    every one (closed ones too, for past periods) may be chosen."""
+    return Convention.objects.select_related("financeur").order_by("financeur", "numero")
+
+
+def finances_par(dossiers: QuerySet, convention) -> QuerySet:
+    """The dossiers currently financed under `convention` (a subquery: no duplicate rows
+    under the aggregates' joins)."""
+    finances = FinancementDossier.objects.filter(convention=convention, actif=True)
+    return dossiers.filter(pk__in=finances.values("dossier_id"))
+
+
+def verifier_convention(form, donnees: dict) -> None:
+    convention, financeur = donnees.get("convention"), donnees.get("financeur")
+    if convention and financeur and convention.financeur_id != financeur.pk:
+        form.add_error("convention", "Cette convention n'est pas celle du financeur choisi.")
 
 
 def referents_accessibles(user):
@@ -61,6 +81,9 @@ class FiltrePilotageForm(SaisieNettoyee, forms.Form):
     financeur = _Choix(
         label="Financeur", queryset=Financeur.objects.all(), required=False, empty_label="Tous"
     )
+    convention = _Choix(
+        label="Convention", queryset=Convention.objects.none(), required=False, empty_label="Toutes"
+    )
     prestation = _Choix(
         label="Prestation", queryset=Prestation.objects.all(), required=False, empty_label="Toutes"
     )
@@ -80,7 +103,7 @@ class FiltrePilotageForm(SaisieNettoyee, forms.Form):
         empty_label="Tous",
     )
 
-    FILTRES = ("financeur", "prestation", "phase", "equipe", "referent")
+    FILTRES = ("financeur", "convention", "prestation", "phase", "equipe", "referent")
     MAX_JOURS = 366 * 5
 
     def __init__(self, data=None, *, user, aujourd_hui: datetime.date, **kwargs):
@@ -94,6 +117,7 @@ class FiltrePilotageForm(SaisieNettoyee, forms.Form):
         self.user = user
         self.fields["equipe"].queryset = equipes_accessibles(user)
         self.fields["referent"].queryset = referents_accessibles(user)
+        self.fields["convention"].queryset = conventions_accessibles()
         self.fields["phase"].label_from_instance = lambda p: f"{p.prestation} — {p.libelle}"
 
     def clean(self):
@@ -104,6 +128,7 @@ class FiltrePilotageForm(SaisieNettoyee, forms.Form):
                 self.add_error("fin", "La fin de la période précède son début.")
             elif (fin - debut).days > self.MAX_JOURS:
                 self.add_error("fin", "La période ne peut pas dépasser cinq ans.")
+        verifier_convention(self, donnees)
         phase, prestation = donnees.get("phase"), donnees.get("prestation")
         if phase and prestation and phase.prestation_id != prestation.pk:
             self.add_error("phase", "Cette phase n'appartient pas à la prestation choisie.")
@@ -119,7 +144,11 @@ class FiltrePilotageForm(SaisieNettoyee, forms.Form):
         dossiers = dossiers_visibles(self.user)
         for nom in self.FILTRES:
             valeur = self.cleaned_data.get(nom)
-            if valeur is not None:
+            if valeur is None:
+                continue
+            if nom == "convention":
+                dossiers = finances_par(dossiers, valeur)
+            else:
                 champ = "phase_courante" if nom == "phase" else nom
                 dossiers = dossiers.filter(**{champ: valeur})
         return dossiers

@@ -32,6 +32,14 @@ class TelechargementDeclaration(models.Model):
     financeur = models.ForeignKey(
         "dossiers.Financeur", on_delete=models.PROTECT, related_name="+", verbose_name="financeur"
     )
+    convention = models.ForeignKey(
+        "facturation.Convention",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="convention",
+    )
     debut = models.DateField("du")
     fin = models.DateField("au")
     format = models.CharField("format", max_length=3, choices=Format.choices)
@@ -67,6 +75,15 @@ class RapportConfiguration(models.Model):
         related_name="rapports",
         verbose_name="financeur",
     )
+    convention = models.ForeignKey(
+        "facturation.Convention",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rapports",
+        verbose_name="convention",
+        help_text="Facultatif : le rapport ne couvre alors que les dossiers de cette convention.",
+    )
     periodicite = models.CharField(
         "périodicité", max_length=15, choices=Periodicite.choices, default=Periodicite.MENSUELLE
     )
@@ -91,14 +108,22 @@ class RapportConfiguration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["financeur", "periodicite"],
+                condition=models.Q(convention__isnull=True),
                 name="un_rapport_par_financeur_et_periodicite",
                 violation_error_message="Ce financeur a déjà un rapport de cette périodicité.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["convention", "periodicite"],
+                condition=models.Q(convention__isnull=False),
+                name="un_rapport_par_convention_et_periodicite",
+                violation_error_message="Cette convention a déjà un rapport de cette périodicité.",
+            ),
         ]
         permissions = [("envoyer_rapport", "Prévisualiser et envoyer les rapports financeurs")]
 
     def __str__(self) -> str:
-        return f"{self.financeur} — rapport {self.get_periodicite_display().lower()}"
+        perimetre = f" — convention {self.convention.numero}" if self.convention_id else ""
+        return f"{self.financeur}{perimetre} — rapport {self.get_periodicite_display().lower()}"
 
     @property
     def liste_destinataires(self) -> list[str]:
@@ -112,6 +137,12 @@ class RapportConfiguration(models.Model):
             except ValidationError:
                 erreurs["destinataires"] = f"Adresse e-mail invalide : « {adresse} »."
                 break
+        if (
+            self.convention_id
+            and self.financeur_id
+            and self.convention.financeur_id != self.financeur_id
+        ):
+            erreurs["convention"] = "Cette convention n'est pas celle de ce financeur."
         if self.actif and not self.liste_destinataires and "destinataires" not in erreurs:
             erreurs["destinataires"] = (
                 "Un rapport sans destinataire ne peut pas être activé : ajoutez au moins une "

@@ -11,7 +11,7 @@ import datetime
 from documents.rendu import rendre_html, rendre_pdf
 from dossiers.models import Dossier
 from pilotage import agregats, csv_export, graphiques, heures
-from pilotage.filtres import Periode
+from pilotage.filtres import Periode, finances_par
 from pilotage.lignes import COLONNES_RAPPORT, lignes_rapport
 from pilotage.models import EnvoiRapport, Periodicite, RapportConfiguration
 
@@ -41,8 +41,12 @@ def periode_close(periodicite: str, aujourd_hui: datetime.date) -> Periode:
 
 
 def dossiers_du_financeur(configuration: RapportConfiguration):
-    """Every team's dossiers funded by the financeur: the report is the financeur's view."""
-    return Dossier.objects.filter(financeur_id=configuration.financeur_id)
+    """Every team's dossiers funded by the financeur: the report is the financeur's view;
+    a per-convention report keeps only the dossiers financed under that convention."""
+    dossiers = Dossier.objects.filter(financeur_id=configuration.financeur_id)
+    if configuration.convention_id:
+        dossiers = finances_par(dossiers, configuration.convention_id)
+    return dossiers
 
 
 def _json(valeur):
@@ -131,8 +135,17 @@ def correctifs(configuration: RapportConfiguration, avant: datetime.date) -> lis
     return sortie
 
 
+def perimetre(configuration: RapportConfiguration) -> str:
+    """The financeur, and the convention when the report covers only that one."""
+    if configuration.convention_id:
+        return f"{configuration.financeur} (convention {configuration.convention.numero})"
+    return str(configuration.financeur)
+
+
 def nom_fichier(envoi: EnvoiRapport, extension: str) -> str:
     financeur = envoi.configuration.financeur_id
+    if envoi.configuration.convention_id:
+        financeur = f"{financeur}-c{envoi.configuration.convention_id}"
     return f"rapport-{financeur}-{envoi.debut:%Y%m%d}-{envoi.fin:%Y%m%d}.{extension}"
 
 
@@ -175,6 +188,7 @@ def contexte(configuration: RapportConfiguration, instantane: dict, correctifs_:
     return {
         "configuration": configuration,
         "financeur": configuration.financeur,
+        "convention": configuration.convention,
         "periode": periode,
         "totaux": instantane["totaux"],
         "heures": instantane.get("heures"),
@@ -215,7 +229,7 @@ def texte_du_message(envoi: EnvoiRapport) -> str:
         "Bonjour,",
         "",
         f"Veuillez trouver ci-joint le rapport de la période "
-        f"{Periode(envoi.debut, envoi.fin)} pour {envoi.configuration.financeur}.",
+        f"{Periode(envoi.debut, envoi.fin)} pour {perimetre(envoi.configuration)}.",
         "",
         f"Entrées : {totaux['entrees']} · Sorties positives : {totaux['sorties_positives']} · "
         f"Abandons : {totaux['abandons']} · Ruptures : {totaux['ruptures']} · "

@@ -13,7 +13,14 @@ from config.saisie import SaisieNettoyee
 from documents.rendu import rendre_html, rendre_pdf
 from dossiers.models import Financeur
 from pilotage import agregats, bpf, csv_export, envois, rapports, tableau
-from pilotage.filtres import CHOIX_INVALIDE, FiltrePilotageForm, periode_par_defaut
+from pilotage.filtres import (
+    CHOIX_INVALIDE,
+    FiltrePilotageForm,
+    conventions_accessibles,
+    finances_par,
+    periode_par_defaut,
+    verifier_convention,
+)
 from pilotage.lignes import COLONNES_DECLARATION, lignes_declaration
 from pilotage.models import EnvoiRapport, RapportConfiguration, TelechargementDeclaration
 
@@ -91,11 +98,19 @@ class DeclarationForm(SaisieNettoyee, forms.Form):
         queryset=Financeur.objects.all(),
         error_messages={"invalid_choice": CHOIX_INVALIDE, "required": "Choisissez le financeur."},
     )
+    convention = forms.ModelChoiceField(
+        label="Convention",
+        queryset=conventions_accessibles(),
+        required=False,
+        empty_label="Toutes",
+        error_messages={"invalid_choice": CHOIX_INVALIDE},
+    )
     debut = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}))
     fin = forms.DateField(label="Au", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         donnees = super().clean()
+        verifier_convention(self, donnees)
         if donnees.get("debut") and donnees.get("fin") and donnees["fin"] < donnees["debut"]:
             self.add_error("fin", "La fin de la période précède son début.")
         return donnees
@@ -112,21 +127,27 @@ def declarations(request):
     if form.is_valid():
         periode = Periode(form.cleaned_data["debut"], form.cleaned_data["fin"])
         financeur = form.cleaned_data["financeur"]
+        convention = form.cleaned_data.get("convention")
         choisis = dossiers_visibles(request.user).filter(financeur=financeur)
+        if convention:
+            choisis = finances_par(choisis, convention)
         lignes = lignes_declaration(choisis, periode)
         if format_ in TelechargementDeclaration.Format.values:
             TelechargementDeclaration.objects.create(
                 utilisateur=request.user,
                 financeur=financeur,
+                convention=convention,
                 debut=periode.debut,
                 fin=periode.fin,
                 format=format_,
                 lignes=len(lignes),
             )
-            nom = f"declaration-{financeur.pk}-{periode.debut:%Y%m%d}-{periode.fin:%Y%m%d}"
+            perimetre = f"{financeur.pk}-c{convention.pk}" if convention else financeur.pk
+            nom = f"declaration-{perimetre}-{periode.debut:%Y%m%d}-{periode.fin:%Y%m%d}"
             if format_ == "pdf":
                 reponse = HttpResponse(
-                    _pdf_declaration(financeur, periode, lignes), content_type="application/pdf"
+                    _pdf_declaration(financeur, convention, periode, lignes),
+                    content_type="application/pdf",
                 )
                 reponse["Content-Disposition"] = f'attachment; filename="{nom}.pdf"'
                 return reponse
@@ -136,7 +157,9 @@ def declarations(request):
                     [libelle for _, libelle in COLONNES_DECLARATION],
                     ([ligne[c] for c, _ in COLONNES_DECLARATION] for ligne in lignes),
                 )
-    historique = TelechargementDeclaration.objects.select_related("utilisateur", "financeur")
+    historique = TelechargementDeclaration.objects.select_related(
+        "utilisateur", "financeur", "convention__financeur"
+    )
     if not request.user.has_perm("dossiers.voir_toutes_equipes"):
         historique = historique.filter(utilisateur=request.user)
     return render(
@@ -152,10 +175,10 @@ def declarations(request):
     )
 
 
-def _pdf_declaration(financeur, periode, lignes) -> bytes:
+def _pdf_declaration(financeur, convention, periode, lignes) -> bytes:
     contenu = rendre_html(
         "pilotage/pdf/declaration.html",
-        {"financeur": financeur, "periode": periode, "lignes": lignes},
+        {"financeur": financeur, "convention": convention, "periode": periode, "lignes": lignes},
     )
     return rendre_pdf(contenu)
 
@@ -166,7 +189,7 @@ def _pdf_declaration(financeur, periode, lignes) -> bytes:
 @permission_required("pilotage.envoyer_rapport", raise_exception=True)
 def liste_rapports(request):
     configurations = (
-        RapportConfiguration.objects.select_related("financeur")
+        RapportConfiguration.objects.select_related("financeur", "convention")
         .annotate(nb_envois=Count("envois"))
         .prefetch_related(
             Prefetch(
@@ -187,7 +210,7 @@ def liste_rapports(request):
 def apercu(request, pk: int):
     """The report of the last closed period as it would be sent now (nothing stored)."""
     configuration = get_object_or_404(
-        RapportConfiguration.objects.select_related("financeur"), pk=pk
+        RapportConfiguration.objects.select_related("financeur", "convention"), pk=pk
     )
     periode = rapports.periode_close(configuration.periodicite, timezone.localdate())
     deja = configuration.envois.filter(debut=periode.debut).exclude(instantane__isnull=True).first()

@@ -28,6 +28,7 @@ from evenements.models import ActionDeclenchee, EtatAction, Evenement, Motif, Ty
 from evenements.services import enregistrer_evenement, supprimer_evenement
 from facturation import demo as demo_facturation
 from notifications.canaux import quitte_la_machine
+from pilotage import demo as demo_pilotage
 from seances import demo as demo_seances
 
 MOT_DE_PASSE = "demo"
@@ -312,6 +313,7 @@ class Command(BaseCommand):
         conventions = demo_facturation.preparer(
             financeurs=financeurs, prestations=prestations, types=types
         )
+        demo_pilotage.preparer(financeurs=financeurs)
         motifs = {liste: list(Motif.objects.filter(liste=liste)) for liste in Motif.Liste.values}
         admin, conseiller = utilisateurs["admin"], utilisateurs["conseiller"]
         equipes = list(Equipe.objects.order_by("nom"))
