@@ -25,7 +25,6 @@ def test_responsable_filtre_voit_les_graphiques_et_telecharge_le_csv(
                 date=aujourd_hui - datetime.timedelta(days=20),
             )
     enregistrer_evenement(
-        commentaire="Commentaire du conseiller.",
         dossier=dossier,
         type_evenement=types["abandon"],
         auteur=rose,

@@ -55,7 +55,8 @@ def test_onglet_requetes_constantes(
     avant = len(requetes)
     services.facturer(echeances=debloquees, par=gestionnaire)
     with django_assert_max_num_queries(avant + 2):
-        client.get(url)
+        reponse = client.get(url)
+    assert reponse.status_code == 200 and "Facturée" in texte(reponse)
 
 
 def test_lier_hors_periode_message_a_cote_du_champ(client, gestionnaire, dossier, financeur, types):

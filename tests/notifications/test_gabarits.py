@@ -154,5 +154,8 @@ def test_les_gabarits_par_defaut_passent_la_verification():
     from notifications.referentiel import DEFAUTS
 
     for _code, _destinataire, _liee, _delai, sujet, corps in DEFAUTS:
-        rendu.verifier(sujet)
+        rendu.verifier(sujet)  # raises GabaritInvalide
         rendu.verifier(corps)
+        # What the recipient reads: the sample's names, never escaped.
+        assert "&#x27;" not in rendu.rendre(corps, rendu.EXEMPLE)
+        assert rendu.rendre(corps, rendu.EXEMPLE).strip()
