@@ -7,7 +7,19 @@ LARGEUR_BARRE = 18
 ECART = 6
 GROUPE = 2 * LARGEUR_BARRE + ECART + 24
 HAUTEUR = 120
-MARGE_BAS = 34
+MARGE_BAS = 46
+LIGNE = 12  # labels alternate between two lines so long phase names don't overlap
+LARGEUR_CARACTERE = 6  # a 10px sans-serif character, rounded up
+CARACTERES_MAX = 2 * GROUPE // LARGEUR_CARACTERE - 1
+# room for half the widest label on each side of the first and last groups
+MARGE = CARACTERES_MAX * LARGEUR_CARACTERE // 2 - LARGEUR_BARRE
+
+
+def etiquette(libelle: str) -> str:
+    """A phase name cut to the room two groups leave it (the full name is in the title)."""
+    if len(libelle) <= CARACTERES_MAX:
+        return libelle
+    return libelle[: CARACTERES_MAX - 1].rstrip() + "…"
 
 
 @dataclass
@@ -25,7 +37,7 @@ def heures_par_phase(phases) -> dict:
     )
     barres, etiquettes = [], []
     for rang, phase in enumerate(phases):
-        x = 10 + rang * GROUPE
+        x = MARGE + rang * GROUPE
         for decalage, minutes, classe, quoi in (
             (0, phase.chiffres.minutes_prevues, "prevues", "prévues"),
             (LARGEUR_BARRE + ECART, phase.chiffres.minutes_realisees, "realisees", "réalisées"),
@@ -40,12 +52,18 @@ def heures_par_phase(phases) -> dict:
                     f"{phase.libelle} : {minutes / 60:.2f} h {quoi}".replace(".", ","),
                 )
             )
-        etiquettes.append((x + LARGEUR_BARRE + ECART // 2, phase.libelle[:14]))
+        etiquettes.append(
+            (
+                x + LARGEUR_BARRE + ECART // 2,
+                HAUTEUR + 20 + (rang % 2) * LIGNE,
+                etiquette(phase.libelle),
+                phase.libelle,
+            )
+        )
     return {
-        "largeur": 20 + max(len(phases), 1) * GROUPE,
+        "largeur": 2 * MARGE + max(len(phases), 1) * GROUPE,
         "hauteur": HAUTEUR + MARGE_BAS,
         "base": HAUTEUR + 4,
-        "y_etiquette": HAUTEUR + 20,
         "barres": barres,
         "etiquettes": etiquettes,
         "vide": maximum == 0,

@@ -145,3 +145,8 @@ def test_demo_idempotente_et_complete(settings):
     assert Facture.objects.filter(nature="facture", etat="brouillon").exists()
     assert Reglement.objects.exists()
     assert get_user_model().objects.get(username="gestionnaire").check_password("demo")
+    from dossiers.models import Beneficiaire
+
+    # Madame Léa, Monsieur Hugo: the demo's civilité matches the first name
+    civilites = dict(Beneficiaire.objects.values_list("prenom", "civilite"))
+    assert civilites["Léa"] == "mme" and civilites["Hugo"] == "m"

@@ -146,3 +146,15 @@ def test_resume_montre_duree_et_phases(client, alice, dossier, types, aujourd_hu
     assert sejours[0][1] == 15 and sejours[1][1] == 5
     page = reponse.content.decode()
     assert "20 jours" in page and "Phase d&#x27;accompagnement" in page
+
+
+def test_resume_accorde_ne_avec_la_civilite(client, alice, dossier):
+    import datetime
+
+    beneficiaire = dossier.beneficiaire
+    beneficiaire.civilite, beneficiaire.prenom, beneficiaire.nom = "mme", "Léa", "Martin"
+    beneficiaire.date_naissance = datetime.date(1990, 3, 4)
+    beneficiaire.save()
+    client.force_login(alice)
+    contenu = client.get(reverse("dossiers:resume", args=[dossier.pk])).content.decode()
+    assert "Madame Léa Martin, née le 04/03/1990" in contenu
