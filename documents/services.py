@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from documents import pieces, rendu
+from config import pieces
+from documents import rendu
 from documents.contexte import contexte_dossier, contexte_seance
 from documents.models import Categorie, Compteur, Document, ModeleDocument, Organisation
 from dossiers.droits import exiger, peut_voir_dossier

@@ -1,9 +1,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from config import pieces
 from config.saisie import SaisieNettoyee
 from dossiers.droits import dossiers_visibles, equipes_de, voit_toutes_les_equipes
 from dossiers.models import STATUTS_OUVERTS, Dossier
@@ -129,7 +131,8 @@ class PresencesForm(SaisieNettoyee, forms.Form):
             self.fields[f"justificatif-{p.pk}"] = forms.FileField(
                 label="Justificatif",
                 required=False,
-                widget=forms.ClearableFileInput(attrs={"aria-label": f"Justificatif de {qui}"}),
+                help_text=f"{pieces.AUTORISES}, 5 Mo au plus.",
+                widget=forms.FileInput(attrs={"aria-label": f"Justificatif de {qui}"}),
             )
         if correction:
             self.fields["raison"] = forms.CharField(
@@ -155,8 +158,17 @@ class PresencesForm(SaisieNettoyee, forms.Form):
         donnees = super().clean()
         for p in self.participations:
             fichier = donnees.get(f"justificatif-{p.pk}")
-            if fichier and fichier.size > TAILLE_JUSTIFICATIF:
+            if not fichier:
+                continue
+            if fichier.size > TAILLE_JUSTIFICATIF:
                 self.add_error(f"justificatif-{p.pk}", "Le justificatif dépasse 5 Mo.")
+                continue
+            contenu = fichier.read()
+            fichier.seek(0)
+            try:
+                pieces.verifier(fichier.name, contenu)
+            except ValidationError as exc:
+                self.add_error(f"justificatif-{p.pk}", exc.message_dict["fichier"])
         return donnees
 
     def presences(self) -> dict:

@@ -13,6 +13,7 @@ urlpatterns = [
         name="retirer_non_realisees",
     ),
     path("seances/<int:pk>/", views.detail, name="detail"),
+    path("participations/<int:pk>/justificatif/", views.justificatif, name="justificatif"),
     path("seances/<int:pk>/modifier/", views.modifier, name="modifier"),
     path("seances/<int:pk>/valider/", views.valider, name="valider"),
     path("seances/<int:pk>/corriger/", views.corriger, name="corriger"),

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config import pieces
 from config.erreurs import ajouter_erreurs
 from dossiers.droits import dossiers_visibles
 from dossiers.views import dossier_visible_ou_404
@@ -354,6 +355,23 @@ def enregistrer_entree(request, pk, dossier_pk):
         )
     request.session["entrees_proposees"] = [p for p in propositions if p != [dossier.pk, seance.pk]]
     return redirect("seances:detail", pk=seance.pk)
+
+
+def justificatif(request, pk):
+    """A justificatif is read through its dossier's rights, never from a public media URL."""
+    participation = get_object_or_404(Participation.objects.exclude(justificatif=""), pk=pk)
+    dossier_visible_ou_404(request, participation.dossier_id)
+    if not request.user.has_perm("seances.view_seance"):
+        raise PermissionDenied
+    flux = participation.justificatif.open("rb")
+    type_reel = pieces.reconnaitre(flux.read(2048)) or ""
+    flux.seek(0)
+    return FileResponse(
+        flux,
+        as_attachment=True,
+        filename=participation.justificatif.name.rsplit("/", 1)[-1],
+        content_type=pieces.TYPES[type_reel][0] if type_reel else "application/octet-stream",
+    )
 
 
 # --- émargement ---

@@ -300,3 +300,39 @@ def test_modifier_une_seance_prevue_garde_l_historique(
     valider(passee)
     reponse = connecte.get(reverse("seances:modifier", args=[passee.pk]), follow=True)
     assert "Seule une séance prévue se modifie." in reponse.content.decode()
+
+
+def test_justificatif_verifie_a_l_envoi_et_lu_par_les_droits_du_dossier(
+    settings, tmp_path, client, connecte, planifier, dossier, charlie, aujourd_hui
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    seance = planifier([dossier], aujourd_hui)
+    p = seance.participations.get()
+    url = reverse("seances:valider", args=[seance.pk])
+    faux = SimpleUploadedFile("certificat.pdf", b"MZ\x90\x00 not a pdf")
+    reponse = connecte.post(
+        url, {f"presence-{p.pk}": "absent_justifie", f"justificatif-{p.pk}": faux}
+    )
+    assert reponse.status_code == 400
+    assert "pas un PDF valide" in reponse.content.decode()
+    seance.refresh_from_db()
+    assert seance.etat == EtatSeance.PREVUE  # nothing saved
+
+    pdf = b"%PDF-1.4\n% certificat medical\n"
+    vrai = SimpleUploadedFile("certificat.pdf", pdf)
+    reponse = connecte.post(
+        url, {f"presence-{p.pk}": "absent_justifie", f"justificatif-{p.pk}": vrai}
+    )
+    assert reponse.status_code == 302
+    page = connecte.get(reverse("seances:detail", args=[seance.pk])).content.decode()
+    lien = reverse("seances:justificatif", args=[p.pk])
+    assert f'href="{lien}"' in page and "/media/" not in page
+    fichier = connecte.get(lien)
+    assert fichier["Content-Type"] == "application/pdf"
+    assert fichier["Content-Disposition"].startswith("attachment")
+    assert b"".join(fichier.streaming_content) == pdf
+
+    client.force_login(charlie)  # another team: as if it did not exist
+    assert client.get(lien).status_code == 404
