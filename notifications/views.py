@@ -6,6 +6,9 @@ from django.views.decorators.http import require_POST
 
 from dossiers.views import dossier_visible_ou_404
 from notifications import services
+from seances.models import JetonEmargement
+
+LIENS_MONTRES = 100
 
 
 def envois(request, dossier_pk):
@@ -13,8 +16,14 @@ def envois(request, dossier_pk):
     dossier = dossier_visible_ou_404(request, dossier_pk)
     envois = dossier.envois.select_related("action__evenement__type_evenement", "envoye_par")
     page = Paginator(envois, 50).get_page(request.GET.get("page"))
+    # Signing links have their own outbox (seances), but they are messages the dossier sent.
+    liens = JetonEmargement.objects.filter(participation__dossier=dossier).select_related(
+        "participation__seance__type_seance", "cree_par"
+    )[:LIENS_MONTRES]
     return render(
-        request, "notifications/envois.html", {"dossier": dossier, "onglet": "envois", "page": page}
+        request,
+        "notifications/envois.html",
+        {"dossier": dossier, "onglet": "envois", "page": page, "liens": liens},
     )
 
 

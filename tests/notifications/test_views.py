@@ -162,3 +162,69 @@ def test_journaux_en_lecture_seule_dans_l_admin(client, administrateur, entree_e
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert ActionDeclenchee.objects.filter(pk=action.pk).exists()
     assert client.get(reverse("admin:notifications_envoi_add")).status_code == 403
+
+
+def test_onglet_envois_pagine_et_montre_les_liens_d_emargement(
+    client, alice, dossier, django_assert_num_queries
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from notifications.models import Envoi
+    from seances.models import JetonEmargement
+    from seances.services import creer_seance
+    from tests.factories import TypeSeanceFactory
+
+    Envoi.objects.bulk_create(
+        Envoi(
+            dossier=dossier,
+            canal="email",
+            destinataire="Financeur",
+            adresse="contact@financeur.fr",
+            sujet=f"Message n°{i:02d}",
+            corps="Bonjour",
+            cle=f"test-{i}",
+        )
+        for i in range(51)
+    )
+    seance = creer_seance(
+        type_seance=TypeSeanceFactory(prestation=dossier.prestation, libelle="Atelier CV"),
+        date=timezone.localdate(),
+        heure_debut=datetime.time(9),
+        heure_fin=datetime.time(12),
+        animateur=alice,
+        dossiers=[dossier],
+        par=alice,
+        lieu="Salle 1",
+    ).seance
+    JetonEmargement.objects.create(
+        participation=seance.participations.get(),
+        demi_journee="matin",
+        nonce="n-1",
+        expire_le=timezone.now() + datetime.timedelta(hours=72),
+        cree_par=alice,
+        canal="sms",
+        adresse="+33639980001",
+    )
+    client.force_login(alice)
+    url = reverse("notifications:envois", args=[dossier.pk])
+    premiere = client.get(url).content.decode()
+    assert "Message n°50" in premiere and "Message n°00" not in premiere
+    assert "Page 1 sur 2" in premiere and '?page=2"' in premiere
+    assert "Liens d'émargement" in premiere and "+33639980001" in premiere
+    assert "Atelier CV du" in premiere and "valable jusqu'au" in premiere
+    with CaptureQueriesContext(connection) as requetes:
+        seconde = client.get(url, {"page": 2}).content.decode()
+    assert "Message n°00" in seconde and "Message n°50" not in seconde
+    JetonEmargement.objects.create(
+        participation=seance.participations.get(),
+        demi_journee="apres_midi",
+        nonce="n-2",
+        expire_le=timezone.now() + datetime.timedelta(hours=72),
+        cree_par=alice,
+        canal="email",
+        adresse="lea@exemple.fr",
+    )
+    with django_assert_num_queries(len(requetes)):  # one more link, no more queries
+        client.get(url, {"page": 2})
