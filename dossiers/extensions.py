@@ -1,4 +1,5 @@
-"""What higher apps add to the dossier pages: tabs, résumé sections, header annotations.
+"""What higher apps add to the dossier pages: tabs, résumé sections, header annotations,
+grouped actions of the dossier list.
 
 `dossiers` sits low in the layering (DESIGN.md) and never imports the apps above it; they
 register here from their AppConfig.ready(), as they register action kinds with evenements.
@@ -27,7 +28,20 @@ class SectionResume:
     ordre: int
 
 
+@dataclass(frozen=True)
+class ActionGroupee:
+    """A button under the dossier list: it POSTs the checked dossiers' ids (`dossiers`)
+    to `url_name`, whose view confirms before doing anything and checks each dossier."""
+
+    cle: str
+    libelle: str
+    url_name: str
+    ordre: int
+    permission: str | None = None
+
+
 _onglets: dict[str, Onglet] = {}
+_actions_groupees: dict[str, ActionGroupee] = {}
 _sections: dict[str, SectionResume] = {}
 _annotations: dict[str, Callable] = {}
 _recalculs: list[Callable] = []
@@ -39,6 +53,10 @@ def enregistrer_onglet(onglet: Onglet) -> None:
 
 def enregistrer_section(section: SectionResume) -> None:
     _sections[section.cle] = section
+
+
+def enregistrer_action_groupee(action: ActionGroupee) -> None:
+    _actions_groupees[action.cle] = action
 
 
 def enregistrer_annotation(nom: str, expression: Callable) -> None:
@@ -60,6 +78,13 @@ def recalculer(dossier) -> None:
 def onglets(user) -> list[Onglet]:
     visibles = [o for o in _onglets.values() if o.permission is None or user.has_perm(o.permission)]
     return sorted(visibles, key=lambda o: o.ordre)
+
+
+def actions_groupees(user) -> list[ActionGroupee]:
+    permises = [
+        a for a in _actions_groupees.values() if a.permission is None or user.has_perm(a.permission)
+    ]
+    return sorted(permises, key=lambda a: a.ordre)
 
 
 def sections() -> list[SectionResume]:

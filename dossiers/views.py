@@ -55,6 +55,7 @@ def liste(request):
     page = page.get_page(request.GET.get("page"))
     parametres = request.GET.copy()
     parametres.pop("page", None)
+    parametres.pop("tout", None)
     return render(
         request,
         "dossiers/liste.html",
@@ -64,6 +65,9 @@ def liste(request):
             "parametres": parametres.urlencode(),
             "aujourd_hui": timezone.localdate(),
             "peut_creer": request.user.has_perm("dossiers.add_dossier"),
+            "actions_groupees": extensions.actions_groupees(request.user),
+            # "Tout sélectionner" without JavaScript: the page again, every box checked.
+            "tout_coche": request.GET.get("tout") == "1",
         },
     )
 

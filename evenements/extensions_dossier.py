@@ -1,10 +1,13 @@
-"""The Événements tab, the phases card of the Résumé and the failed-action alert."""
+"""The Événements tab, the phases card of the Résumé, the failed-action alert and the
+dossier list's "Enregistrer l'entrée" for the checked dossiers."""
 
 from django.db.models import Exists, OuterRef
 
 from dossiers.extensions import (
+    ActionGroupee,
     Onglet,
     SectionResume,
+    enregistrer_action_groupee,
     enregistrer_annotation,
     enregistrer_onglet,
     enregistrer_recalcul,
@@ -39,3 +42,12 @@ def enregistrer() -> None:
         SectionResume("phases", "evenements/_resume_phases.html", _phases, ordre=10)
     )
     enregistrer_annotation("a_une_action_en_echec", _action_en_echec)
+    enregistrer_action_groupee(
+        ActionGroupee(
+            "entree",
+            "Enregistrer l'entrée",
+            "evenements:masse",
+            ordre=10,
+            permission="evenements.add_evenement",
+        )
+    )

@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -8,6 +9,7 @@ from config.saisie import SaisieNettoyee
 from dossiers.dates import bornes_evenement
 from dossiers.models import Dossier
 from evenements.champs import champ_de_formulaire, nom_du_champ, valeurs_initiales
+from evenements.masse import identifiants
 from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
 from evenements.services import types_disponibles, types_proposes
 
@@ -167,3 +169,50 @@ class SuppressionForm(SaisieNettoyee, forms.Form):
     @classmethod
     def initial_depuis(cls, evenement: Evenement) -> dict:
         return {"version": evenement.version}
+
+
+class ChampDossiers(forms.Field):
+    """The checked dossiers' ids, carried as hidden inputs from one step to the next."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        return list(value) if isinstance(value, list | tuple) else [value]
+
+
+class SaisieMasseForm(SaisieNettoyee, forms.Form):
+    """The confirmation step of a bulk recording: type, date, comment for all the dossiers.
+
+    `types` is what may be chosen (the séance page offers only Entrée); the service
+    re-checks everything and each dossier on its own.
+    """
+
+    dossiers = ChampDossiers(required=False)
+    type_evenement = forms.ModelChoiceField(
+        label="Type d'événement", queryset=TypeEvenement.objects.none(), empty_label=None
+    )
+    date = forms.DateField(
+        label="Date de l'événement",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="La même pour tous les dossiers.",
+    )
+    commentaire = forms.CharField(
+        label="Commentaire",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Le même pour tous les dossiers ; obligatoire pour certains types.",
+    )
+
+    def __init__(self, *args, types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type_evenement"].queryset = types
+        debut, fin = bornes_evenement()
+        self.fields["date"].widget.attrs.update(min=f"{debut:%Y-%m-%d}", max=f"{fin:%Y-%m-%d}")
+
+    def clean_dossiers(self):
+        try:
+            return identifiants(self.cleaned_data["dossiers"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["dossiers"]) from None

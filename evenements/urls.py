@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evenements import views
+from evenements import views, views_masse
 
 app_name = "evenements"
 urlpatterns = [
@@ -12,5 +12,7 @@ urlpatterns = [
     path("evenements/<int:pk>/supprimer/", views.supprimer, name="supprimer"),
     path("evenements/<int:pk>/deplacer/", views.deplacer, name="deplacer"),
     path("actions/<int:pk>/<slug:operation>/", views.operer_action, name="operer_action"),
+    path("evenements/masse/", views_masse.depuis_la_liste, name="masse"),
+    path("evenements/masse/bilan/<str:jeton>/", views_masse.bilan, name="masse_bilan"),
     path("actions/echecs/", views.actions_en_echec, name="actions_en_echec"),
 ]

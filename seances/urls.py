@@ -23,6 +23,7 @@ urlpatterns = [
         views.enregistrer_entree,
         name="enregistrer_entree",
     ),
+    path("seances/<int:pk>/entrees/", views.entrees_participants, name="entrees_participants"),
     path(
         "seances/<int:pk>/signer/<slug:demi_journee>/",
         views.signer_tablette,

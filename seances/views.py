@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -13,6 +14,9 @@ from config import pieces
 from config.erreurs import ajouter_erreurs
 from dossiers.droits import dossiers_visibles
 from dossiers.views import dossier_visible_ou_404
+from evenements import masse
+from evenements.models import Effet
+from evenements.views_masse import confirmer_et_enregistrer
 from seances import droits, indicateurs, selectors, services
 from seances.emargement import depuis_data_url
 from seances.forms import (
@@ -214,6 +218,7 @@ def _contexte_seance(request, seance, **extra):
         "emargement_animateur": animateur,
         "emargement_ouvert": seance.est_realisee and seance.type_seance.emargement_requis,
         "entrees_proposees": [p for p in participations if p.dossier_id in propositions],
+        "a_faire_entrer": selectors.a_faire_entrer(seance, request.user),
         "form_presences": PresencesForm(participations=participations),
         "form_annulation": AnnulationForm(),
         "form_correction": PresencesForm(participations=participations, correction=True),
@@ -371,6 +376,42 @@ def justificatif(request, pk):
         as_attachment=True,
         filename=participation.justificatif.name.rsplit("/", 1)[-1],
         content_type=pieces.TYPES[type_reel][0] if type_reel else "application/octet-stream",
+    )
+
+
+@require_POST
+def entrees_participants(request, pk):
+    """ "Enregistrer l'entrée des participants": confirmation, then one Entrée per dossier
+    (evenements.masse). Only this séance's participants can be asked for."""
+    seance = _seance_visible_ou_404(request, pk)
+    if not request.user.has_perm("evenements.add_evenement"):
+        raise PermissionDenied
+    retour = reverse("seances:detail", args=[seance.pk])
+    types = masse.types_possibles().filter(effet=Effet.ENTREE)
+    entree = types.first()
+    if entree is None or seance.est_annulee:
+        messages.error(request, "Aucune entrée ne peut être enregistrée pour cette séance.")
+        return redirect(retour)
+    if "confirmer" in request.POST:
+        participants = {str(p.dossier_id) for p in seance.participations.all()}
+        ids = [i for i in request.POST.getlist("dossiers") if i in participants]
+    else:
+        ids = [d.pk for d in selectors.a_faire_entrer(seance, request.user)]
+        if not ids:
+            messages.info(request, "Aucun participant n'attend son entrée en prestation.")
+            return redirect(retour)
+    return confirmer_et_enregistrer(
+        request,
+        ids=ids,
+        types=types,
+        initial={
+            "type_evenement": entree,
+            "date": seance.date,
+            "commentaire": f"Séance collective « {seance} ».",
+        },
+        titre=f"Enregistrer l'entrée des participants · {seance}",
+        action=reverse("seances:entrees_participants", args=[seance.pk]),
+        retour=retour,
     )
 
 
