@@ -241,6 +241,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
+# A bulk recording posts one field per dossier: its cap (evenements.masse.MAXIMUM_PAR_LOT,
+# 1,000) must be reachable so that one more gets the French message, not a bare 400.
+# Still a bound: Django's default is 1,000 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2500
 # Shared office computers: the session ends with the browser, or after this idle time
 # (config.securite.InactiviteMiddleware keeps an active session alive).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
