@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/pilotage_rapports.py
 	$(BIN)/python bench/rejeu.py
+	$(BIN)/python bench/masse.py
 	$(DEV_ENV) $(BIN)/python bench/seances.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/facturation.py
