@@ -10,7 +10,7 @@ from dossiers.models import Dossier, Statut
 from evenements import masse
 from evenements.droits import peut_saisir
 from evenements.masse import MAXIMUM_PAR_LOT, enregistrer_en_masse
-from evenements.models import ActionDeclenchee, Evenement
+from evenements.models import ActionDeclenchee, EtatAction, Evenement
 from evenements.services import enregistrer_evenement
 from tests.conftest import jours
 from tests.factories import UtilisateurFactory
@@ -95,10 +95,15 @@ def test_chaque_dossier_est_valide_dans_sa_propre_transaction(
             date=aujourd_hui,
             par=alice,
         )
-    # The first dossier's Entrée was committed before the second one failed.
+    # The first dossier's Entrée was committed before the second one failed, and its
+    # actions were handed over after that commit (run in-process here).
     premier.refresh_from_db()
     assert premier.statut == Statut.EN_COURS
     assert premier.evenements.count() == 1
+    actions = ActionDeclenchee.objects.filter(evenement__dossier=premier)
+    assert actions.filter(etat=EtatAction.EXECUTEE).exists()
+    assert not actions.filter(etat=EtatAction.A_EXECUTER).exists()
+    assert not second.evenements.exists()
 
 
 def test_plus_de_mille_dossiers_est_refuse_sans_rien_enregistrer(
