@@ -80,13 +80,7 @@ def dossiers(request):
         page = Paginator(selection, PAR_PAGE).get_page(request.GET.get("page"))
         if motif:
             titre = f"{titre} — {motif}"
-    parametres = request.GET.copy()
-    parametres.pop("page", None)
-    return render(
-        request,
-        "pilotage/dossiers.html",
-        {"form": form, "page": page, "titre": titre, "parametres": parametres.urlencode()},
-    )
+    return render(request, "pilotage/dossiers.html", {"form": form, "page": page, "titre": titre})
 
 
 # --- déclarations d'entrées et de sorties ---

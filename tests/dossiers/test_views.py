@@ -48,6 +48,9 @@ def test_liste_requetes_constantes_et_paginee(client, alice, equipe_a):
         reponse = client.get(url)
     assert len(beaucoup.captured_queries) == len(peu.captured_queries)
     assert len(reponse.context["page"]) == 25 and reponse.context["page"].paginator.num_pages == 2
+    # the next page keeps the filters, not a page-wide "tout sélectionner"
+    page = client.get(url, {"statut": "a_venir", "tout": "1"}).content.decode()
+    assert 'href="?statut=a_venir&amp;page=2"' in page
 
 
 def test_nouveau_dossier_avec_nouveau_beneficiaire(client, alice, equipe_a):
