@@ -1,9 +1,9 @@
 """Load test in the production shape, on loopback: `make bench-charge`.
 
 gunicorn serving config.wsgi with production settings (DEBUG=false, generated SECRET_KEY,
-ALLOWED_HOSTS=127.0.0.1, whitenoise over a fresh collectstatic; bench/settings_charge.py only
-unmarks the cookies as Secure, there is no TLS on loopback, and adds the bare view),
-PostgreSQL, Redis and one Celery worker. Simulated caseworkers (threads, one
+ALLOWED_HOSTS=127.0.0.1, static files by whitenoise from collectstatic's manifest;
+bench/settings_charge.py only unmarks the cookies as Secure, there is no TLS on loopback, and
+adds the bare view), PostgreSQL, Redis and one Celery worker. Simulated caseworkers (threads, one
 requests.Session each) log in through the real login form, then for a bounded time loop over:
 the dossier list, a dossier's Résumé, its Événements tab, the "Nouvel événement" form, the
 POST of a "Validation d'étape" (CSRF token and the fields the form renders), and the page the
@@ -13,17 +13,19 @@ and overall, errors, and the ratios to the bare view; then waits for the worker 
 actions of the recorded events.
 
 Every response other than the expected one is an error (a status outside 2xx/3xx, a page
-that redirects to the login, a form sent back with errors); the script exits with 1 if
-there is any.
+that redirects to the login, a form sent back with errors), and so is an action of a recorded
+event that the worker did not run; the script exits with 1 if there is any.
 
 Environment (defaults finish in about two minutes):
   CHARGE_UTILISATEURS   simulated caseworkers (50)
   CHARGE_DUREE          seconds of each phase, pages then bare view (30)
   CHARGE_ITERATIONS     at most this many loops per caseworker and phase (0: no limit)
+  CHARGE_PAUSE          seconds a caseworker waits after each response (0: none, so the
+                        figures are the capacity of the stack, latencies include queueing)
   CHARGE_DOSSIERS       dossiers per caseworker (10)
   CHARGE_EVENEMENTS     events already in each dossier (30)
   CHARGE_WORKERS        gunicorn workers (2 × cores + 1)
-  BENCH_POSTGRES        PostgreSQL server of the throwaway database (postgres://postgres@127.0.0.1:5432)
+  BENCH_POSTGRES        server of the throwaway database (postgres://postgres@127.0.0.1:5432)
   REDIS_URL             broker (redis://127.0.0.1:6379/14)
   CHARGE_DATABASE_URL   use this existing, migrated database instead (not dropped: the
                         integration test reads what was recorded)
@@ -57,6 +59,7 @@ sys.path.insert(0, str(RACINE))
 
 UTILISATEURS = int(os.environ.get("CHARGE_UTILISATEURS", 50))
 DUREE = float(os.environ.get("CHARGE_DUREE", 30))
+PAUSE = float(os.environ.get("CHARGE_PAUSE", 0))
 ITERATIONS = int(os.environ.get("CHARGE_ITERATIONS", 0))
 DOSSIERS = int(os.environ.get("CHARGE_DOSSIERS", 10))
 EVENEMENTS = int(os.environ.get("CHARGE_EVENEMENTS", 30))
@@ -377,6 +380,8 @@ class Conseiller:
             mesures.erreurs.append(f"{nom} {methode} {chemin} : {exc}")
             raise Erreur from exc
         mesures.durees[nom].append(time.perf_counter() - debut)
+        if PAUSE:
+            time.sleep(PAUSE)
         if reponse.status_code != attendu:
             cible = reponse.headers.get("Location", "")
             refus = re.findall(r'(?:errorlist|erreurs)"[^>]*>(.*?)</', reponse.text, re.S)
@@ -429,17 +434,19 @@ def charger(base: str, comptes: list, type_pk: int) -> tuple[dict, dict]:
     connexions, pages, nue = Mesures(), Mesures(), Mesures()
     horloge = {}
 
-    def top(phase):
-        return lambda: horloge.__setitem__(phase, time.perf_counter())
+    def top(phase):  # wall clock, and the CPU time of this client process
+        return lambda: horloge.__setitem__(phase, (time.perf_counter(), time.process_time()))
 
+    delai = DUREE + 600  # a thread that died must not leave the others waiting forever
     departs = {
-        phase: threading.Barrier(len(comptes), action=top(phase)) for phase in ("pages", "nue")
+        phase: threading.Barrier(len(comptes), action=top(phase), timeout=delai)
+        for phase in ("pages", "nue")
     }
-    fin = threading.Barrier(len(comptes), action=top("fin"))
+    fin = threading.Barrier(len(comptes), action=top("fin"), timeout=delai)
 
     def boucle(conseiller, phase, mesures, etape):
         departs[phase].wait()
-        limite = horloge[phase] + DUREE
+        limite = horloge[phase][0] + DUREE
         faits = 0
         while time.perf_counter() < limite and (not ITERATIONS or faits < ITERATIONS):
             faits += 1
@@ -458,6 +465,8 @@ def charger(base: str, comptes: list, type_pk: int) -> tuple[dict, dict]:
             conseiller.parcourir(connexions)  # warm-up (templates, connections): not timed
         except Erreur:
             pass
+        except Exception as exc:
+            connexions.erreurs.append(f"connexion : {exc!r}")
         boucle(conseiller, "pages", pages, conseiller.parcourir)
         horloge.setdefault("fin_pages", {})[username] = time.perf_counter()
         boucle(conseiller, "nue", nue, conseiller.vue_nue)
@@ -468,11 +477,18 @@ def charger(base: str, comptes: list, type_pk: int) -> tuple[dict, dict]:
         fil.start()
     for fil in fils:
         fil.join()
-    duree_pages = max(horloge["fin_pages"].values()) - horloge["pages"]
-    duree_nue = horloge["fin"] - horloge["nue"]
+    (pages_t, pages_cpu), (nue_t, nue_cpu), (fin_t, fin_cpu) = (
+        horloge[phase] for phase in ("pages", "nue", "fin")
+    )
+    duree_pages = max(horloge["fin_pages"].values()) - pages_t
     return (
         {"connexions": connexions, "pages": pages, "nue": nue},
-        {"pages": duree_pages, "nue": duree_nue},
+        {
+            "pages": duree_pages,
+            "nue": fin_t - nue_t,
+            "client_pages": (nue_cpu - pages_cpu) / (nue_t - pages_t),
+            "client_nue": (fin_cpu - nue_cpu) / (fin_t - nue_t),
+        },
     )
 
 
@@ -510,6 +526,7 @@ def rapport(mesures: dict, durees: dict) -> dict:
     print(
         f"\n{UTILISATEURS} conseillers simultanés, {DUREE:.0f} s par phase ; gunicorn "
         f"{WORKERS} workers sync, 1 worker Celery, PostgreSQL, Redis, DEBUG=false"
+        + (f", pause de {PAUSE} s après chaque réponse" if PAUSE else ", sans pause")
     )
     print(f"{'':<36} {'requêtes':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for cle, nom in PAGES:
@@ -519,7 +536,9 @@ def rapport(mesures: dict, durees: dict) -> dict:
     print(ligne("Vue nue (SELECT 1), même pile", base, f"{len(nue.erreurs)} err."))
     print(
         f"Connexions (formulaire, PBKDF2) : p50 {connexion['p50']:.0f} ms, "
-        f"{len(mesures['connexions'].erreurs)} err. (non comptées dans le débit)"
+        f"{len(mesures['connexions'].erreurs)} err. ; "
+        f"{len(mesures['connexions'].durees['statiques'])} fichiers statiques (whitenoise) ; "
+        "non comptés dans le débit"
     )
     ratios = {
         "debit": base["par_seconde"] / toutes["par_seconde"] if toutes["par_seconde"] else 0,
@@ -534,6 +553,11 @@ def rapport(mesures: dict, durees: dict) -> dict:
     for cle, nom in [*PAGES, ("toutes", "Toutes les pages")]:
         r = ratios[cle]
         print(f"  {nom:<36} p50 {r['p50']:5.1f}×  p95 {r['p95']:5.1f}×  p99 {r['p99']:5.1f}×")
+    print(
+        f"Client (ce processus, {UTILISATEURS} fils) : {durees['client_pages']:.0%} d'un cœur "
+        f"pendant les pages, {durees['client_nue']:.0%} pendant la vue nue (partagés avec le "
+        "serveur sur cette machine)"
+    )
     print(f"\nErreurs : {erreurs}")
     for message in [e for m in mesures.values() for e in m.erreurs][:10]:
         print(f"  {message}")
@@ -629,6 +653,9 @@ def executer() -> int:
         mesures, durees = charger(f"http://127.0.0.1:{port}", donnees["comptes"], donnees["type"])
         resultats = rapport(mesures, durees)
         resultats["actions"] = attendre_les_actions()
+        resultats["erreurs"] += sum(
+            n for etat, n in resultats["actions"].items() if etat not in ("executee", "ignoree")
+        )
     finally:
         gunicorn.arreter()
         worker.arreter()
