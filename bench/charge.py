@@ -246,8 +246,25 @@ def lancer_gunicorn(port: int) -> Processus:
             "sync",
             "--access-logfile",
             "-",
+            # The default format, plus the time the worker spent on the request (%(D)s, µs:
+            # without the wait in the listen queue) and the page the client names.
+            "--access-logformat",
+            f"{FORMAT_PAR_DEFAUT} %(D)s %({{x-charge}}i)s",
         ],
     )
+
+
+FORMAT_PAR_DEFAUT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+
+
+def temps_serveur(journal: str) -> dict[str, list[float]]:
+    """Seconds each request spent in a gunicorn worker, by "phase/page"."""
+    temps = defaultdict(list)
+    for ligne_du_journal in journal.splitlines():
+        morceaux = ligne_du_journal.rsplit(" ", 2)
+        if len(morceaux) == 3 and morceaux[1].isdigit() and "/" in morceaux[2]:
+            temps[morceaux[2]].append(int(morceaux[1]) / 1e6)
+    return temps
 
 
 def attendre_gunicorn(gunicorn: Processus, port: int) -> None:
@@ -344,7 +361,8 @@ def lire(page) -> Formulaires:
 
 
 class Mesures:
-    def __init__(self):
+    def __init__(self, phase: str):
+        self.phase = phase
         self.durees: dict[str, list[float]] = defaultdict(list)
         self.erreurs: list[str] = []
         self.enregistres: list[str] = []
@@ -374,7 +392,12 @@ class Conseiller:
         debut = time.perf_counter()
         try:
             reponse = self.session.request(
-                methode, url, allow_redirects=False, timeout=60, **kwargs
+                methode,
+                url,
+                allow_redirects=False,
+                timeout=60,
+                headers={"X-Charge": f"{mesures.phase}/{nom}"},  # names it in the access log
+                **kwargs,
             )
         except requests.RequestException as exc:
             mesures.erreurs.append(f"{nom} {methode} {chemin} : {exc}")
@@ -431,7 +454,7 @@ class Conseiller:
 
 def charger(base: str, comptes: list, type_pk: int) -> tuple[dict, dict]:
     """Log everyone in, then two timed phases: the pages, then the bare view."""
-    connexions, pages, nue = Mesures(), Mesures(), Mesures()
+    connexions, pages, nue = Mesures("connexions"), Mesures("pages"), Mesures("nue")
     horloge = {}
 
     def top(phase):  # wall clock, and the CPU time of this client process
@@ -500,59 +523,83 @@ def centile(valeurs: list[float], p: float) -> float:
     return rangees[min(len(rangees) - 1, max(0, round(p / 100 * len(rangees) + 0.5) - 1))]
 
 
-def chiffres(valeurs: list[float], duree: float) -> dict:
-    if not valeurs:
-        return {"requetes": 0, "par_seconde": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0}
-    return {
-        "requetes": len(valeurs),
-        "par_seconde": len(valeurs) / duree,
-        **{f"p{p}": centile(valeurs, p) * 1000 for p in (50, 95, 99)},
-    }
+def chiffres(valeurs: list[float], duree: float, serveur: list[float]) -> dict:
+    """Client latencies (what a caseworker waits, queueing included) and the time the
+    request spent in a gunicorn worker, in ms."""
+    c = {"requetes": len(valeurs), "par_seconde": len(valeurs) / duree if duree else 0.0}
+    for p in (50, 95, 99):
+        c[f"p{p}"] = centile(valeurs, p) * 1000 if valeurs else 0.0
+        c[f"serveur_p{p}"] = centile(serveur, p) * 1000 if serveur else 0.0
+    return c
 
 
 def ligne(nom: str, c: dict, erreurs: str = "") -> str:
     return (
-        f"{nom:<36} {c['requetes']:>7} {c['par_seconde']:>8.1f} {c['p50']:>8.1f} "
-        f"{c['p95']:>8.1f} {c['p99']:>8.1f} {erreurs:>8}"
+        f"{nom:<34} {c['requetes']:>6} {c['par_seconde']:>6.1f} | {c['p50']:>6.0f} "
+        f"{c['p95']:>6.0f} {c['p99']:>6.0f} | {c['serveur_p50']:>6.1f} {c['serveur_p95']:>6.1f} "
+        f"{c['serveur_p99']:>6.1f} {erreurs:>7}"
     )
 
 
-def rapport(mesures: dict, durees: dict) -> dict:
+def rapport(mesures: dict, durees: dict, serveur: dict) -> dict:
     pages, nue = mesures["pages"], mesures["nue"]
-    par_page = {cle: chiffres(pages.durees[cle], durees["pages"]) for cle, _ in PAGES}
-    toutes = chiffres([d for cle, _ in PAGES for d in pages.durees[cle]], durees["pages"])
-    base = chiffres(nue.durees["nue"], durees["nue"])
-    connexion = chiffres(mesures["connexions"].durees["connexion"], 1)
+    par_page = {
+        cle: chiffres(pages.durees[cle], durees["pages"], serveur[f"pages/{cle}"])
+        for cle, _ in PAGES
+    }
+    toutes = chiffres(
+        [d for cle, _ in PAGES for d in pages.durees[cle]],
+        durees["pages"],
+        [d for cle, _ in PAGES for d in serveur[f"pages/{cle}"]],
+    )
+    base = chiffres(nue.durees["nue"], durees["nue"], serveur["nue/nue"])
+    connexion = chiffres(mesures["connexions"].durees["connexion"], 0, [])
     print(
         f"\n{UTILISATEURS} conseillers simultanés, {DUREE:.0f} s par phase ; gunicorn "
         f"{WORKERS} workers sync, 1 worker Celery, PostgreSQL, Redis, DEBUG=false"
         + (f", pause de {PAUSE} s après chaque réponse" if PAUSE else ", sans pause")
     )
-    print(f"{'':<36} {'requêtes':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    print(f"{'':<34} {'requ.':>6} {'req/s':>6} | {'client, ms':^20} | {'dans un worker, ms':^20}")
+    print(
+        f"{'':<34} {'':>6} {'':>6} | {'p50':>6} {'p95':>6} {'p99':>6} | "
+        f"{'p50':>6} {'p95':>6} {'p99':>6}"
+    )
     for cle, nom in PAGES:
         print(ligne(nom, par_page[cle]))
     erreurs = sum(len(m.erreurs) for m in mesures.values())
     print(ligne("Toutes les pages", toutes, f"{len(pages.erreurs)} err."))
     print(ligne("Vue nue (SELECT 1), même pile", base, f"{len(nue.erreurs)} err."))
     print(
+        "client : ce qu'attend le conseiller, file d'attente de gunicorn comprise ; "
+        "dans un worker : %(D)s du journal d'accès"
+    )
+    print(
         f"Connexions (formulaire, PBKDF2) : p50 {connexion['p50']:.0f} ms, "
         f"{len(mesures['connexions'].erreurs)} err. ; "
         f"{len(mesures['connexions'].durees['statiques'])} fichiers statiques (whitenoise) ; "
-        "non comptés dans le débit"
+        "non comptés ci-dessus"
     )
+
+    def rapports(c: dict) -> dict:
+        return {
+            cle: c[cle] / base[cle]
+            for cle in ("p50", "p95", "p99", "serveur_p50", "serveur_p95", "serveur_p99")
+            if base[cle]
+        }
+
     ratios = {
         "debit": base["par_seconde"] / toutes["par_seconde"] if toutes["par_seconde"] else 0,
-        **{
-            cle: {p: par_page[cle][p] / base[p] for p in ("p50", "p95", "p99") if base[p]}
-            for cle, _ in PAGES
-        },
-        "toutes": {p: toutes[p] / base[p] for p in ("p50", "p95", "p99") if base[p]},
+        **{cle: rapports(par_page[cle]) for cle, _ in PAGES},
+        "toutes": rapports(toutes),
     }
-    print("\nRatios (pages / vue nue, même pile, même charge)")
+    print("\nRatios à la vue nue (même pile, même charge, même exécution)")
     print(f"  débit : la vue nue sert {ratios['debit']:.1f}× plus de requêtes par seconde")
     for cle, nom in [*PAGES, ("toutes", "Toutes les pages")]:
         r = ratios[cle]
-        print(f"  {nom:<36} p50 {r['p50']:5.1f}×  p95 {r['p95']:5.1f}×  p99 {r['p99']:5.1f}×")
+        print(
+            f"  {nom:<34} client p50 {r.get('p50', 0):5.1f}×  p99 {r.get('p99', 0):5.1f}× | "
+            f"worker p50 {r.get('serveur_p50', 0):5.1f}×  p99 {r.get('serveur_p99', 0):5.1f}×"
+        )
     print(
         f"Client (ce processus, {UTILISATEURS} fils) : {durees['client_pages']:.0%} d'un cœur "
         f"pendant les pages, {durees['client_nue']:.0%} pendant la vue nue (partagés avec le "
@@ -651,7 +698,7 @@ def executer() -> int:
     )
     try:
         mesures, durees = charger(f"http://127.0.0.1:{port}", donnees["comptes"], donnees["type"])
-        resultats = rapport(mesures, durees)
+        resultats = rapport(mesures, durees, temps_serveur(gunicorn.texte()))
         resultats["actions"] = attendre_les_actions()
         resultats["erreurs"] += sum(
             n for etat, n in resultats["actions"].items() if etat not in ("executee", "ignoree")
