@@ -646,6 +646,34 @@ def collecter_les_statiques() -> None:
     os.environ["STATIC_ROOT"] = str(cible)  # what gunicorn serves
 
 
+def compter_les_requetes_sql(username: str, pk: int, type_pk: int) -> dict[str, int]:
+    """SQL queries of each page read by the load (a page's own work, besides its time)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(
+        get_user_model().objects.get(username=username),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    chemins = {
+        "liste": "/dossiers/",
+        "resume": f"/dossiers/{pk}/",
+        "evenements": f"/dossiers/{pk}/evenements/",
+        "formulaire": f"/dossiers/{pk}/evenements/nouveau/?type_evenement={type_pk}",
+        "nue": "/bench/vue-nue/",
+    }
+    nombres = {}
+    with override_settings(STATIC_ROOT=os.environ["STATIC_ROOT"]):  # as gunicorn has it
+        for cle, chemin in chemins.items():
+            with CaptureQueriesContext(connection) as requetes:
+                assert client.get(chemin).status_code == 200, chemin
+            nombres[cle] = len(requetes)
+    return nombres
+
+
 def attendre_les_actions(delai: float = 120) -> dict:
     """The worker runs the actions of the recorded events; count them once none waits."""
     from django.db.models import Count
@@ -700,6 +728,12 @@ def executer() -> int:
         mesures, durees = charger(f"http://127.0.0.1:{port}", donnees["comptes"], donnees["type"])
         resultats = rapport(mesures, durees, temps_serveur(gunicorn.texte()))
         resultats["actions"] = attendre_les_actions()
+        username, dossiers = donnees["comptes"][0]
+        resultats["requetes_sql"] = compter_les_requetes_sql(username, dossiers[0], donnees["type"])
+        print(
+            "Requêtes SQL par page (un dossier de cette exécution) : "
+            + ", ".join(f"{cle} {n}" for cle, n in resultats["requetes_sql"].items())
+        )
         resultats["erreurs"] += sum(
             n for etat, n in resultats["actions"].items() if etat not in ("executee", "ignoree")
         )
