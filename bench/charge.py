@@ -43,6 +43,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -624,7 +625,6 @@ def collecter_les_statiques() -> None:
     takes most of a minute on a busy machine, so a run reuses the previous run's output
     while no static file changed."""
     import hashlib
-    import shutil
 
     from django.contrib.staticfiles.finders import get_finders
     from django.core.management import call_command
@@ -753,6 +753,7 @@ def executer() -> int:
 def main() -> None:
     if not BASE_EXISTANTE:
         psql(f"CREATE DATABASE {BASE}")
+    code = 1
     try:
         code = executer()
     finally:
@@ -761,6 +762,10 @@ def main() -> None:
         connections.close_all()
         if not BASE_EXISTANTE:
             psql(f"DROP DATABASE IF EXISTS {BASE} WITH (FORCE)")
+        if code:
+            print(f"Journaux de gunicorn et du worker : {temporaire}")
+        else:
+            shutil.rmtree(temporaire, ignore_errors=True)
     sys.exit(code)
 
 
