@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installe
 # Local runs use DEBUG (embedded mode); production sets its own environment.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-charge clean
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ bench: install
 	$(DEV_ENV) $(BIN)/python bench/seances.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/facturation.py
+
+# Optional, not part of `make bench` nor `make test`: the production shape (gunicorn, PostgreSQL,
+# Redis, one Celery worker) under 50 simulated caseworkers, against a bare view on the same
+# stack. Needs PostgreSQL and Redis; CHARGE_UTILISATEURS, CHARGE_DUREE… in bench/charge.py.
+bench-charge: install
+	$(BIN)/python bench/charge.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
