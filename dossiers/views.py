@@ -56,6 +56,8 @@ def liste(request):
     parametres = request.GET.copy()
     parametres.pop("page", None)
     parametres.pop("tout", None)
+    sans_tout = parametres.copy()
+    sans_tout["page"] = page.number
     return render(
         request,
         "dossiers/liste.html",
@@ -63,6 +65,8 @@ def liste(request):
             "page": page,
             "filtres": filtres,
             "parametres": parametres.urlencode(),
+            # where a grouped action comes back to: this page, boxes unchecked
+            "cette_page": f"{request.path}?{sans_tout.urlencode()}",
             "aujourd_hui": timezone.localdate(),
             "peut_creer": request.user.has_perm("dossiers.add_dossier"),
             "actions_groupees": extensions.actions_groupees(request.user),

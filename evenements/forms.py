@@ -191,12 +191,22 @@ class SaisieMasseForm(SaisieNettoyee, forms.Form):
 
     dossiers = ChampDossiers(required=False)
     type_evenement = forms.ModelChoiceField(
-        label="Type d'événement", queryset=TypeEvenement.objects.none(), empty_label=None
+        label="Type d'événement",
+        queryset=TypeEvenement.objects.none(),
+        empty_label=None,
+        error_messages={
+            "invalid_choice": "Ce type d'événement ne s'enregistre pas pour plusieurs "
+            "dossiers depuis cette page."
+        },
     )
     date = forms.DateField(
         label="Date de l'événement",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="La même pour tous les dossiers.",
+        error_messages={
+            "required": "Indiquez la date de l'événement.",
+            "invalid": "Indiquez une date valide (jj/mm/aaaa).",
+        },
     )
     commentaire = forms.CharField(
         label="Commentaire",
@@ -208,6 +218,8 @@ class SaisieMasseForm(SaisieNettoyee, forms.Form):
     def __init__(self, *args, types, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type_evenement"].queryset = types
+        if len(types) == 1:  # nothing to choose: the page names the type instead
+            self.fields["type_evenement"].widget = forms.HiddenInput()
         debut, fin = bornes_evenement()
         self.fields["date"].widget.attrs.update(min=f"{debut:%Y-%m-%d}", max=f"{fin:%Y-%m-%d}")
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from dossiers.dates import bornes_evenement, hors_bornes
 from dossiers.droits import dossiers_visibles
@@ -57,20 +57,24 @@ class Bilan:
 
 
 def resume(type_evenement: TypeEvenement, enregistres: int, refuses: int) -> str:
-    """ "12 entrées enregistrées, 3 refusées" (French plurals: 0 and 1 are singular)."""
+    """ "12 entrées enregistrées, 3 refusées", "Aucune entrée enregistrée, 1 refusée"."""
 
     def s(n: int) -> str:
         return "s" if n >= 2 else ""
 
     if type_evenement.effet == Effet.ENTREE:
-        return (
-            f"{enregistres} entrée{s(enregistres)} enregistrée{s(enregistres)}, "
-            f"{refuses} refusée{s(refuses)}"
+        faits = (
+            f"{enregistres} entrée{s(enregistres)} enregistrée{s(enregistres)}"
+            if enregistres
+            else "Aucune entrée enregistrée"
         )
-    return (
-        f"{enregistres} événement{s(enregistres)} « {type_evenement} » "
-        f"enregistré{s(enregistres)}, {refuses} refusé{s(refuses)}"
+        return faits + (f", {refuses} refusée{s(refuses)}" if refuses else "")
+    faits = (
+        f"{enregistres} événement{s(enregistres)} « {type_evenement} » enregistré{s(enregistres)}"
+        if enregistres
+        else f"Aucun événement « {type_evenement} » enregistré"
     )
+    return faits + (f", {refuses} refusé{s(refuses)}" if refuses else "")
 
 
 def types_possibles():
@@ -86,8 +90,13 @@ def types_possibles():
     )
 
 
-def type_entree() -> TypeEvenement | None:
-    return types_possibles().filter(effet=Effet.ENTREE).first()
+def types_entree():
+    """What the screens offer: the bulk action is "Entrée" (a cohort starting together)."""
+    return types_possibles().filter(effet=Effet.ENTREE)
+
+
+def _milliers(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")  # 1 000, with a narrow no-break space
 
 
 def identifiants(valeurs: Iterable) -> list[int]:
@@ -108,8 +117,9 @@ def identifiants(valeurs: Iterable) -> list[int]:
         raise ValidationError(
             {
                 "dossiers": [
-                    f"Au plus {MAXIMUM_PAR_LOT} dossiers à la fois : vous en avez "
-                    f"sélectionné {len(ids)}. Affinez la sélection (filtres) et recommencez."
+                    f"Au plus {_milliers(MAXIMUM_PAR_LOT)} dossiers à la fois : vous en avez "
+                    f"sélectionné {_milliers(len(ids))}. Affinez la sélection (filtres) et "
+                    "recommencez."
                 ]
             }
         )
@@ -117,10 +127,15 @@ def identifiants(valeurs: Iterable) -> list[int]:
 
 
 def _visibles(ids: list[int], par) -> dict[int, Dossier]:
-    """The dossiers of `ids` the user sees, by name: one query."""
+    """The dossiers of `ids` the user sees, by name, each with the date of an entry already
+    recorded but not yet applied (a future date): one query."""
+    entrees = Evenement.objects.filter(
+        dossier=OuterRef("pk"), type_evenement__effet=Effet.ENTREE, supprime_le__isnull=True
+    ).order_by("date")
     dossiers = (
         dossiers_visibles(par)
         .filter(pk__in=ids)
+        .annotate(entree_enregistree_le=Subquery(entrees.values("date")[:1]))
         .select_related("beneficiaire", "prestation")
         .order_by("beneficiaire__nom", "beneficiaire__prenom", "pk")
     )
@@ -147,7 +162,10 @@ def raison_previsible(dossier: Dossier, type_evenement: TypeEvenement, date) -> 
         if not dossier.est_ouvert:
             return cloture
         le = f" le {dossier.date_entree:%d/%m/%Y}" if dossier.date_entree else ""
-        return f"Déjà entré{le} : le dossier est « {statut.label} »."
+        return f"Entrée déjà enregistrée{le} (dossier « {statut.label} »)."
+    planifiee = getattr(dossier, "entree_enregistree_le", None)
+    if type_evenement.effet == Effet.ENTREE and planifiee is not None:
+        return f"Entrée déjà enregistrée pour le {planifiee:%d/%m/%Y} (à venir)."
     if (
         not dossier.est_ouvert
         and isinstance(date, datetime.date)

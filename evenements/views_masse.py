@@ -72,6 +72,7 @@ def confirmer_et_enregistrer(
     else:
         form = SaisieMasseForm(initial={**initial, "dossiers": ids}, types=types)
         type_evenement, date = initial["type_evenement"], initial["date"]
+    date = date if isinstance(date, datetime.date) else initial["date"]
     try:
         lignes = masse.apercu(
             dossiers=ids, type_evenement=type_evenement, date=date, par=request.user
@@ -79,6 +80,7 @@ def confirmer_et_enregistrer(
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(retour)
+    a_refuser = sum(1 for ligne in lignes if ligne.raison)
     return render(
         request,
         "evenements/masse_confirmer.html",
@@ -88,7 +90,11 @@ def confirmer_et_enregistrer(
             "action": action,
             "retour": retour,
             "lignes": lignes,
-            "a_refuser": sum(1 for ligne in lignes if ligne.raison),
+            "type_evenement": type_evenement,
+            "a_refuser": a_refuser,
+            "a_enregistrer": len(lignes) - a_refuser,
+            "date_future": date > timezone.localdate(),
+            "date": date,
         },
     )
 
@@ -114,8 +120,8 @@ def depuis_la_liste(request):
     """The dossier list's "Enregistrer l'entrée" for the checked dossiers."""
     liste = reverse("dossiers:liste")
     retour = _chemin_local(request, request.POST.get("retour"), liste)
-    entree = masse.type_entree()
-    types = masse.types_possibles()
+    types = masse.types_entree()
+    entree = types.first()
     if entree is None:
         messages.error(request, "Aucun type d'événement « Entrée » n'est actif.")
         return HttpResponseRedirect(retour)
@@ -124,7 +130,7 @@ def depuis_la_liste(request):
         ids=request.POST.getlist("dossiers"),
         types=types,
         initial={"type_evenement": entree, "date": timezone.localdate(), "commentaire": ""},
-        titre="Enregistrer un événement pour la sélection",
+        titre="Enregistrer l'entrée en prestation des dossiers cochés",
         action=reverse("evenements:masse"),
         retour=retour,
     )

@@ -187,3 +187,28 @@ def ateliers_collectifs(*, prestation, dossiers, animateur, hasard, aujourd_hui)
             aujourd_hui=aujourd_hui,
             lieu="Salle collective, 2e étage",
         )
+
+
+def reunion_d_information(*, prestation, dossiers, animateur, aujourd_hui) -> None:
+    """Yesterday's information meeting of a cohort still "À venir", everyone present: its
+    page offers "Enregistrer l'entrée des participants" (left for the visitor to do)."""
+    groupe = list(dossiers)[:4]
+    if len(groupe) < 2:
+        return
+    seance = services.creer_seance(
+        type_seance=TypeSeance.objects.get(prestation=prestation, libelle="Atelier collectif"),
+        date=aujourd_hui - datetime.timedelta(days=1),
+        heure_debut=datetime.time(10),
+        heure_fin=datetime.time(11, 30),
+        animateur=animateur,
+        dossiers=groupe,
+        par=animateur,
+        lieu="Salle collective, 2e étage",
+        commentaire="Réunion d'information collective",
+    ).seance
+    seance = seances_avec_participants().get(pk=seance.pk)
+    services.valider_seance(
+        seance=seance,
+        par=animateur,
+        presences={p.pk: SaisiePresence(Presence.PRESENT) for p in seance.participations.all()},
+    )

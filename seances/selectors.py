@@ -25,10 +25,10 @@ from seances.models import (
 
 
 def a_faire_entrer(seance: Seance, user) -> list[Dossier]:
-    """The participants of a collective séance whose dossier is still "À venir" (no entry
-    yet) and that the user sees: the séance page offers their Entrée in one action. Not
-    those marked absent. Reads the prefetched participations: no query."""
-    if seance.est_annulee or not seance.type_seance.collective:
+    """The participants present at a collective séance already validated (réalisée) whose
+    dossier is still "À venir" (no entry yet) and that the user sees: the séance page offers
+    their Entrée in one action. Reads the prefetched participations: no query."""
+    if not seance.est_realisee or not seance.type_seance.collective:
         return []
     if not user.has_perm("evenements.add_evenement"):
         return []
@@ -37,7 +37,7 @@ def a_faire_entrer(seance: Seance, user) -> list[Dossier]:
         for p in seance.participations.all()
         if p.dossier.statut == Statut.A_VENIR
         and p.dossier.date_entree is None
-        and p.presence in ("", Presence.PRESENT)
+        and p.presence == Presence.PRESENT
         and peut_voir_dossier(user, p.dossier)
     ]
 

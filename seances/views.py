@@ -15,7 +15,6 @@ from config.erreurs import ajouter_erreurs
 from dossiers.droits import dossiers_visibles
 from dossiers.views import dossier_visible_ou_404
 from evenements import masse
-from evenements.models import Effet
 from evenements.views_masse import confirmer_et_enregistrer
 from seances import droits, indicateurs, selectors, services
 from seances.emargement import depuis_data_url
@@ -28,7 +27,7 @@ from seances.forms import (
     SeanceForm,
     SignatureForm,
 )
-from seances.models import DemiJournee, EtatSeance, Participation, Seance
+from seances.models import DemiJournee, EtatSeance, Participation, Presence, Seance
 
 
 def _ip(request) -> str | None:
@@ -217,8 +216,7 @@ def _contexte_seance(request, seance, **extra):
         "emargement": emargement,
         "emargement_animateur": animateur,
         "emargement_ouvert": seance.est_realisee and seance.type_seance.emargement_requis,
-        "entrees_proposees": [p for p in participations if p.dossier_id in propositions],
-        "a_faire_entrer": selectors.a_faire_entrer(seance, request.user),
+        **_offres_d_entree(request, seance, participations, propositions),
         "form_presences": PresencesForm(participations=participations),
         "form_annulation": AnnulationForm(),
         "form_correction": PresencesForm(participations=participations, correction=True),
@@ -227,6 +225,16 @@ def _contexte_seance(request, seance, **extra):
     }
     contexte.update(extra)
     return contexte
+
+
+def _offres_d_entree(request, seance, participations, propositions) -> dict:
+    """One offer at a time: the entry of all present participants still "À venir" when there
+    are several, else the one-click entry proposed after the validation."""
+    a_faire_entrer = selectors.a_faire_entrer(seance, request.user)
+    proposees = [p for p in participations if p.dossier_id in propositions]
+    if len(a_faire_entrer) >= 2 or (a_faire_entrer and not proposees):
+        return {"a_faire_entrer": a_faire_entrer, "entrees_proposees": []}
+    return {"a_faire_entrer": [], "entrees_proposees": proposees}
 
 
 def detail(request, pk):
@@ -387,13 +395,17 @@ def entrees_participants(request, pk):
     if not request.user.has_perm("evenements.add_evenement"):
         raise PermissionDenied
     retour = reverse("seances:detail", args=[seance.pk])
-    types = masse.types_possibles().filter(effet=Effet.ENTREE)
+    types = masse.types_entree()
     entree = types.first()
     if entree is None or seance.est_annulee:
         messages.error(request, "Aucune entrée ne peut être enregistrée pour cette séance.")
         return redirect(retour)
     if "confirmer" in request.POST:
-        participants = {str(p.dossier_id) for p in seance.participations.all()}
+        participants = {
+            str(p.dossier_id)
+            for p in seance.participations.all()
+            if p.presence == Presence.PRESENT and seance.est_realisee
+        }
         ids = [i for i in request.POST.getlist("dossiers") if i in participants]
     else:
         ids = [d.pk for d in selectors.a_faire_entrer(seance, request.user)]
@@ -407,7 +419,7 @@ def entrees_participants(request, pk):
         initial={
             "type_evenement": entree,
             "date": seance.date,
-            "commentaire": f"Séance collective « {seance} ».",
+            "commentaire": f"Présent(e) à « {seance.type_seance} » le {seance.date:%d/%m/%Y}.",
         },
         titre=f"Enregistrer l'entrée des participants · {seance}",
         action=reverse("seances:entrees_participants", args=[seance.pk]),

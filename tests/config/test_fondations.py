@@ -150,3 +150,11 @@ def test_demo_idempotente_et_complete(settings):
     # Madame Léa, Monsieur Hugo: the demo's civilité matches the first name
     civilites = dict(Beneficiaire.objects.values_list("prenom", "civilite"))
     assert civilites["Léa"] == "mme" and civilites["Hugo"] == "m"
+    # a validated collective séance whose present participants still await their entry
+    from seances.selectors import a_faire_entrer, seances_avec_participants
+
+    conseiller = get_user_model().objects.get(username="conseiller")
+    assert any(
+        len(a_faire_entrer(s, conseiller)) >= 2
+        for s in seances_avec_participants().filter(etat=EtatSeance.REALISEE)
+    )

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from dossiers.models import Statut
 from evenements.services import enregistrer_evenement
-from seances.services import creer_seance
+from seances.models import Presence
+from seances.services import SaisiePresence, creer_seance, valider_seance
 from tests.factories import BeneficiaireFactory, DossierFactory, TypeSeanceFactory
 
 
@@ -37,18 +38,24 @@ def test_entree_de_la_selection_depuis_la_liste(page, connecter, alice, dossier,
     expect(page.get_by_role("link", name="Tout sélectionner sur cette page")).to_be_hidden()
     tout.check()
     expect(page.locator("input.selection-dossier:checked")).to_have_count(4)
+    expect(page.locator("#nombre-coches")).to_have_text("4 dossiers cochés")
     page.get_by_label(f"Sélectionner {dossier.beneficiaire}").uncheck()
     expect(tout).not_to_be_checked()
+    expect(page.locator("#nombre-coches")).to_have_text("3 dossiers cochés")
     page.get_by_role("button", name="Enregistrer l'entrée").click()
 
     expect(page.get_by_role("heading", name="3 dossiers concernés")).to_be_visible()
-    expect(page.locator("#dossiers-concernes")).to_contain_text("Sera refusé : Déjà entré le")
+    expect(page.locator("#dossiers-concernes")).to_contain_text(
+        "Sera refusé : Entrée déjà enregistrée le"
+    )
     page.get_by_label("Commentaire").fill("Réunion d'information collective")
-    page.get_by_role("button", name="Confirmer l'enregistrement").click()
+    page.get_by_role("button", name="Enregistrer les 2 entrées").click()
 
     expect(page.locator("#bilan-masse")).to_have_text("2 entrées enregistrées, 1 refusée")
     expect(page.locator("#refuses")).to_contain_text(str(deja.beneficiaire))
-    expect(page.locator("#refuses")).to_contain_text(f"Déjà entré le {il_y_a_une_semaine:%d/%m/%Y}")
+    expect(page.locator("#refuses")).to_contain_text(
+        f"Entrée déjà enregistrée le {il_y_a_une_semaine:%d/%m/%Y}"
+    )
     page.locator("#enregistres").get_by_role("link", name=str(autres[0].beneficiaire)).click()
     expect(page.get_by_text("Réunion d'information collective")).to_be_visible()
     for d in autres:
@@ -71,13 +78,19 @@ def test_entree_des_participants_depuis_la_seance(page, connecter, alice, dossie
         par=alice,
         lieu="Salle Rhône",
     ).seance
+    # Offered once the séance is validated, for the participants present.
+    valider_seance(
+        seance=seance,
+        par=alice,
+        presences={p.pk: SaisiePresence(Presence.PRESENT) for p in seance.participations.all()},
+    )
     connecter("alice")
     page.goto(f"/seances/{seance.pk}/")
-    expect(page.locator("#entrees-participants")).to_contain_text("3 participants")
+    expect(page.locator("#entrees-participants")).to_contain_text("3 participants présents")
     page.get_by_role("button", name="Enregistrer l'entrée des participants").click()
     expect(page.get_by_label("Date de l'événement")).to_have_value(f"{hier:%Y-%m-%d}")
-    page.get_by_role("button", name="Confirmer l'enregistrement").click()
-    expect(page.locator("#bilan-masse")).to_have_text("3 entrées enregistrées, 0 refusée")
+    page.get_by_role("button", name="Enregistrer les 3 entrées").click()
+    expect(page.locator("#bilan-masse")).to_have_text("3 entrées enregistrées")
     page.get_by_role("link", name="Retour").click()
     expect(page.get_by_role("heading", name="Participants (3)")).to_be_visible()
     expect(page.locator("#entrees-participants")).to_have_count(0)

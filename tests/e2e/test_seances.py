@@ -44,9 +44,17 @@ def test_seance_collective_validation_et_signature_sur_telephone(
     ligne_absent.get_by_label("Absent non justifié").check()
     page.get_by_role("button", name="Valider la séance").click()
     expect(page.locator("#etat-seance")).to_have_text("Réalisée")
-    # the first séance of an "À venir" dossier proposes its Entrée (one click, never silent)
-    page.locator("#proposition-entree").first.get_by_role("button").click()
-    expect(page.get_by_text("Entrée en prestation de").first).to_be_visible()
+    # the first séance of "À venir" dossiers proposes their Entrée (never silent): the two
+    # present participants together, Hugo (absent) not
+    offre = page.locator("#entrees-participants")
+    expect(offre).to_contain_text("2 participants présents")
+    expect(offre).not_to_contain_text("YILMAZ")
+    expect(page.locator("#proposition-entree")).to_have_count(0)
+    offre.get_by_role("button", name="Enregistrer l'entrée des participants").click()
+    page.get_by_role("button", name="Enregistrer les 2 entrées").click()
+    expect(page.locator("#bilan-masse")).to_have_text("2 entrées enregistrées")
+    page.get_by_role("link", name="Retour").click()
+    expect(page.locator("#entrees-participants")).to_have_count(0)
 
     # send the personal link by e-mail for the morning slot
     creneau = page.locator(f"tr:has-text('{beneficiaire}') td.creneau").first

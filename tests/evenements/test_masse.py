@@ -36,7 +36,7 @@ def test_lot_mixte_enregistre_les_uns_et_refuse_les_autres_avec_leur_raison(
     assert set(refus) == {d["autre"].pk, d["clos"].pk, d["deja"].pk}
     assert refus[d["clos"].pk].raison.startswith("Dossier clôturé (« Terminé » depuis le")
     le = (aujourd_hui - jours(5)).strftime("%d/%m/%Y")
-    assert refus[d["deja"].pk].raison == f"Déjà entré le {le} : le dossier est « En cours »."
+    assert refus[d["deja"].pk].raison == f"Entrée déjà enregistrée le {le} (dossier « En cours »)."
     # Another team's dossier: "introuvable", nothing of it is loaded, let alone named.
     assert refus[d["autre"].pk].dossier is None
     assert refus[d["autre"].pk].raison == "Dossier introuvable ou hors de vos équipes."
@@ -53,26 +53,48 @@ def test_lot_mixte_enregistre_les_uns_et_refuse_les_autres_avec_leur_raison(
     assert d["clos"].evenements.count() == 2 and d["deja"].evenements.count() == 1
 
 
-def test_un_refus_du_service_n_empeche_pas_les_dossiers_suivants(
-    nouveau, alice, types, aujourd_hui
-):
-    # "À venir" today but its Entrée is planned next week: a second one today is illegal,
-    # which only the replay can tell.
+def test_une_entree_deja_planifiee_est_refusee_avec_sa_date(nouveau, alice, types, aujourd_hui):
+    # "À venir" today but its Entrée is recorded for next week: a second one is refused,
+    # saying when the first applies.
     planifie = nouveau("Aaron")
     enregistrer_evenement(
         dossier=planifie, type_evenement=types["entree"], auteur=alice, date=aujourd_hui + jours(7)
     )
-    suivant = nouveau("Zoe")
     bilan = enregistrer_en_masse(
-        dossiers=_ids(planifie, suivant),
+        dossiers=_ids(planifie), type_evenement=types["entree"], date=aujourd_hui, par=alice
+    )
+    assert [ligne.raison for ligne in bilan.refuses] == [
+        f"Entrée déjà enregistrée pour le {aujourd_hui + jours(7):%d/%m/%Y} (à venir)."
+    ]
+    assert planifie.evenements.count() == 1
+
+
+def test_un_refus_du_service_n_empeche_pas_les_dossiers_suivants(
+    nouveau, alice, types, aujourd_hui
+):
+    # The Entrée is not offered for this dossier's prestation: only the service tells.
+    from tests.factories import DossierFactory, PrestationFactory
+
+    autre_prestation = DossierFactory(
+        prestation=PrestationFactory(),
+        equipe=alice.equipes.first(),
+        referent=alice,
+        beneficiaire__nom="Aaron",
+    )
+    types["entree"].toutes_prestations = False
+    types["entree"].save()
+    suivant = nouveau("Zoe")
+    types["entree"].prestations.set([suivant.prestation])
+    bilan = enregistrer_en_masse(
+        dossiers=_ids(autre_prestation, suivant),
         type_evenement=types["entree"],
         date=aujourd_hui,
         par=alice,
     )
-    assert [ligne.dossier for ligne in bilan.refuses] == [planifie]
-    assert "n'est pas possible" in bilan.refuses[0].raison
+    assert [ligne.dossier for ligne in bilan.refuses] == [autre_prestation]
+    assert "n'est pas proposé pour la prestation" in bilan.refuses[0].raison
     assert [ligne.dossier for ligne in bilan.enregistres] == [suivant]
-    assert planifie.evenements.count() == 1  # nothing of the refused attempt is left
+    assert not autre_prestation.evenements.exists()  # nothing of the refused attempt is left
 
 
 @pytest.mark.django_db(transaction=True)
@@ -117,7 +139,7 @@ def test_plus_de_mille_dossiers_est_refuse_sans_rien_enregistrer(
             par=alice,
         )
     assert refus.value.message_dict["dossiers"] == [
-        "Au plus 1000 dossiers à la fois : vous en avez sélectionné 1001. "
+        "Au plus 1\u202f000 dossiers à la fois : vous en avez sélectionné 1\u202f001. "
         "Affinez la sélection (filtres) et recommencez."
     ]
     assert not dossier.evenements.exists()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from dossiers.models import Statut
 from evenements.masse import MAXIMUM_PAR_LOT
 from evenements.models import Evenement
+from tests.conftest import jours
 from tests.factories import UtilisateurFactory
 
 URL = reverse("evenements:masse")
@@ -60,12 +61,12 @@ def test_confirmation_liste_les_dossiers_et_les_refus_previsibles(connecte, lot_
     page = reponse.content.decode()
     assert "3 dossiers concernés" in page
     assert str(d["ok1"].beneficiaire) in page
-    assert "Sera refusé : Déjà entré le" in page
+    assert "Sera refusé : Entrée déjà enregistrée le" in page
     assert "Sera refusé : Dossier clôturé" in page
     assert "2 dossiers seront refusés" in page
     assert f'value="{aujourd_hui:%Y-%m-%d}"' in page  # today by default
-    assert ">Entrée en prestation</option>" in page
-    assert ">Abandon</option>" not in page  # needs a motif per dossier
+    assert "Événement : <strong>Entrée en prestation</strong>" in page
+    assert "Abandon</option>" not in page and "Enregistrer l'entrée</button>" in page
     assert not Evenement.objects.filter(dossier=d["ok1"]).exists()  # nothing yet
 
 
@@ -93,7 +94,7 @@ def test_confirmer_enregistre_puis_montre_le_bilan(connecte, lot_mixte, aujourd_
     bilan = connecte.get(reponse["Location"])
     page = bilan.content.decode()
     assert "2 entrées enregistrées, 2 refusées" in page
-    assert "Déjà entré le" in page
+    assert "Entrée déjà enregistrée le" in page
     # The other team's dossier: its number (the user sent it) and "introuvable", no name.
     assert f"Dossier n° {d['autre'].pk}" in page and "introuvable" in page
     assert "secreta" not in page.lower()
@@ -128,7 +129,7 @@ def test_charlie_ne_peut_rien_enregistrer_sur_les_dossiers_de_l_equipe_a(
         client, [d["ok1"], d["ok2"]], date=f"{aujourd_hui:%Y-%m-%d}", type_evenement=_entree()
     )
     page = client.get(reponse["Location"]).content.decode()
-    assert "0 entrée enregistrée, 2 refusées" in page
+    assert "Aucune entrée enregistrée, 2 refusées" in page
     assert "ARNAUD" not in page and "BERNARD" not in page
     assert not Evenement.objects.filter(dossier__in=[d["ok1"], d["ok2"]]).exists()
 
@@ -146,18 +147,49 @@ def test_date_refusee_a_cote_du_champ_rien_enregistre(connecte, dossier, aujourd
     assert not dossier.evenements.exists()
 
 
-def test_commentaire_obligatoire_pour_une_rupture_en_masse(connecte, dossier, types, aujourd_hui):
+def test_la_liste_n_enregistre_que_des_entrees(connecte, dossier, types, aujourd_hui):
+    # A Rupture would close every dossier of the selection: the list's action is Entrée only.
     reponse = _confirmer(
-        connecte, [dossier], date=f"{aujourd_hui:%Y-%m-%d}", type_evenement=types["rupture"].pk
+        connecte,
+        [dossier],
+        date=f"{aujourd_hui:%Y-%m-%d}",
+        type_evenement=types["rupture"].pk,
+        commentaire="Fin",
     )
-    assert "Le commentaire est obligatoire pour « Rupture »." in reponse.content.decode()
+    assert reponse.status_code == 200
+    assert (
+        "Ce type d&#x27;événement ne s&#x27;enregistre pas pour plusieurs dossiers"
+        in reponse.content.decode()
+    )
+    assert not dossier.evenements.exists()
+
+
+def test_date_a_venir_annoncee_et_bouton_nomme(connecte, dossier, nouveau, types, aujourd_hui):
+    autre = nouveau("Bernard")
+    futur = aujourd_hui + jours(10)
+    page = connecte.post(URL, {"dossiers": [dossier.pk, autre.pk]}).content.decode()
+    assert "Enregistrer les 2 entrées</button>" in page
+    assert 'id="date-future"' not in page  # today by default
+    reponse = _confirmer(connecte, [dossier, autre], date="", type_evenement=_entree())
+    assert "Indiquez la date de l&#x27;événement." in reponse.content.decode()
+    page = _confirmer(
+        connecte, [dossier, autre], date=f"{futur:%Y-%m-%d}", type_evenement=types["rupture"].pk
+    ).content.decode()
+    assert 'id="date-future"' in page and "appliqués ce jour-là" in page
+    reponse = _confirmer(
+        connecte, [dossier, autre], date=f"{futur:%Y-%m-%d}", type_evenement=_entree()
+    )
+    assert reponse.status_code == 302
+    page = connecte.post(URL, {"dossiers": [dossier.pk, autre.pk]}).content.decode()
+    assert f"Entrée déjà enregistrée pour le {futur:%d/%m/%Y} (à venir)." in page
+    assert 'id="rien-a-enregistrer"' in page and 'name="confirmer"' not in page
 
 
 def test_plus_de_mille_dossiers_message_et_rien_enregistre(connecte, dossier):
     ids = [dossier.pk, *range(10**6, 10**6 + MAXIMUM_PAR_LOT)]
     reponse = connecte.post(URL, {"dossiers": ids}, follow=True)
     page = reponse.content.decode()
-    assert "Au plus 1000 dossiers à la fois : vous en avez sélectionné 1001." in page
+    assert "Au plus 1\u202f000 dossiers à la fois : vous en avez sélectionné 1\u202f001." in page
     assert reponse.redirect_chain[-1][0] == reverse("dossiers:liste")
     assert not dossier.evenements.exists()
 
@@ -179,9 +211,9 @@ def test_retour_vers_la_liste_filtree_seulement_un_chemin_local(connecte, dossie
 
 
 def _entree():
-    from evenements.masse import type_entree
+    from evenements.masse import types_entree
 
-    return type_entree().pk
+    return types_entree().first().pk
 
 
 def _requetes(client, methode, url, donnees=None) -> int:
@@ -214,4 +246,4 @@ def test_confirmation_et_bilan_en_nombre_de_requetes_constant(
     avant = _requetes(connecte, "get", bilan_petit)
     with django_assert_num_queries(avant):
         page = connecte.get(bilan_grand).content.decode()
-    assert "12 entrées enregistrées, 0 refusée" in page
+    assert "12 entrées enregistrées<" in page

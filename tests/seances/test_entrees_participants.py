@@ -1,6 +1,8 @@
 """A collective séance's page: "Enregistrer l'entrée des participants" whose dossier is
 still "À venir", confirmed, then one Entrée each at the séance's date (evenements.masse)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -32,22 +34,41 @@ def cohorte(dossier, autre_dossier, alice, types, aujourd_hui):
     return [dossier, autre_dossier, entre]
 
 
-def test_la_page_propose_l_entree_des_seuls_participants_a_venir(
+def test_rien_n_est_propose_avant_la_validation_de_la_seance(
     connecte, planifier, cohorte, aujourd_hui
 ):
+    for date in (aujourd_hui - jours(1), aujourd_hui + jours(3)):
+        seance = planifier(cohorte, date)
+        page = connecte.get(reverse("seances:detail", args=[seance.pk])).content.decode()
+        assert 'id="entrees-participants"' not in page
+        url = reverse("seances:entrees_participants", args=[seance.pk])
+        reponse = connecte.post(url, follow=True)
+        assert "Aucun participant n&#x27;attend son entrée en prestation." in (
+            reponse.content.decode()
+        )
+        connecte.post(url, {"confirmer": "1", "dossiers": [cohorte[0].pk], "date": f"{date}"})
+        assert not cohorte[0].evenements.exists()
+
+
+def test_la_page_propose_l_entree_des_seuls_participants_a_venir(
+    connecte, planifier, valider, cohorte, aujourd_hui
+):
     seance = planifier(cohorte, aujourd_hui - jours(1))
+    valider(seance)
     page = connecte.get(reverse("seances:detail", args=[seance.pk])).content.decode()
     assert "Enregistrer l'entrée des participants</button>" in page
-    assert "2 participants dont le dossier est « À venir »" in page
+    assert "2 participants présents dont le dossier est « À venir »" in page
+    assert 'id="proposition-entree"' not in page  # one offer, not two
     proposition = page.split('id="entrees-participants"')[1].split("</section>")[0]
     assert str(cohorte[0].beneficiaire) in proposition
     assert str(cohorte[2].beneficiaire) not in proposition
 
 
 def test_confirmer_puis_bilan_entrees_a_la_date_de_la_seance(
-    connecte, planifier, cohorte, aujourd_hui
+    connecte, planifier, valider, cohorte, aujourd_hui
 ):
     seance = planifier(cohorte, aujourd_hui - jours(1))
+    valider(seance)
     url = reverse("seances:entrees_participants", args=[seance.pk])
     confirmation = connecte.post(url).content.decode()
     assert "2 dossiers concernés" in confirmation
@@ -58,13 +79,15 @@ def test_confirmer_puis_bilan_entrees_a_la_date_de_la_seance(
         {
             "confirmer": "1",
             "dossiers": a_venir,
-            "type_evenement": confirmation.split('<option value="')[1].split('"')[0],
+            "type_evenement": re.search(r'name="type_evenement" value="(\d+)"', confirmation).group(
+                1
+            ),
             "date": f"{seance.date:%Y-%m-%d}",
             "commentaire": "Atelier collectif",
         },
     )
     page = connecte.get(reponse["Location"]).content.decode()
-    assert "2 entrées enregistrées, 0 refusée" in page
+    assert "2 entrées enregistrées<" in page
     assert f'href="{reverse("seances:detail", args=[seance.pk])}"' in page  # back to it
     for dossier in cohorte[:2]:
         dossier.refresh_from_db()
@@ -75,10 +98,11 @@ def test_confirmer_puis_bilan_entrees_a_la_date_de_la_seance(
 
 
 def test_un_id_qui_n_est_pas_participant_est_ignore(
-    connecte, planifier, cohorte, dossier, alice, types, aujourd_hui
+    connecte, planifier, valider, cohorte, dossier, alice, types, aujourd_hui
 ):
     intrus = DossierFactory(prestation=dossier.prestation, equipe=dossier.equipe, referent=alice)
     seance = planifier(cohorte, aujourd_hui - jours(1))
+    valider(seance)
     url = reverse("seances:entrees_participants", args=[seance.pk])
     connecte.post(
         url,
@@ -99,7 +123,13 @@ def test_absents_non_proposes_et_seance_individuelle_sans_proposition(
     seance = planifier(cohorte, aujourd_hui - jours(1))
     valider(seance, **{f"d{cohorte[1].pk}": Presence.ABSENT_NON_JUSTIFIE})
     page = connecte.get(reverse("seances:detail", args=[seance.pk])).content.decode()
-    assert "1 participant dont le dossier est « À venir »" in page
+    # one present participant left: the one-click proposal would do; here (validated by the
+    # service, no proposal in the session) the card offers it
+    assert "1 participant présent dont le dossier est « À venir »" in page
+    assert (
+        str(cohorte[1].beneficiaire)
+        not in page.split('id="entrees-participants"')[1].split("</section>")[0]
+    )
     entretien = TypeSeanceFactory(prestation=prestation, libelle="Entretien", collective=False)
     individuelle = planifier([cohorte[0]], aujourd_hui, type_seance=entretien)
     page = connecte.get(reverse("seances:detail", args=[individuelle.pk])).content.decode()

@@ -362,6 +362,14 @@ class Command(BaseCommand):
                 hasard=hasard,
                 aujourd_hui=aujourd_hui,
             )
+        demo_seances.reunion_d_information(
+            prestation=prestations[0],
+            dossiers=Dossier.objects.filter(
+                prestation=prestations[0], statut="a_venir", equipe=equipes[0]
+            ).order_by("pk"),
+            animateur=conseiller,
+            aujourd_hui=aujourd_hui,
+        )
         self.stdout.write(f"{NB_DOSSIERS} dossiers de démonstration créés, avec leurs séances.")
 
     def _histoire(
