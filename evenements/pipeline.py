@@ -14,6 +14,8 @@
 import contextlib
 import datetime
 import logging
+import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -174,12 +176,44 @@ def ecriture_differee():
     killed worker loses nothing; only a crash of the database server itself could forget it,
     and a forgotten outcome falls back to the cautious state written before it ("en cours":
     the lease runs out, the action is taken over and finds its messages' records). The next
-    ordinary commit of the same server writes it to disk anyway."""
+    ordinary commit of the same server writes it to disk anyway. Inside a caller's
+    transaction, that transaction's commit decides: an ordinary one."""
+    differee = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if differee:
             with connection.cursor() as curseur:
                 curseur.execute("SET LOCAL synchronous_commit TO OFF")
         yield
+
+
+_ecritures = threading.local()  # outcomes waiting for the running action's own
+
+
+def differer(ecriture: Callable[[], None]) -> None:
+    """Write an outcome (a kind's record, e.g. an Envoi "envoyé") in the same deferred
+    commit as the running action's outcome: one transaction for both. Outside an action
+    run, at once, in a deferred commit of its own. At most one waits at a time: a kind's
+    next step writes it first (ecrire_en_attente)."""
+    en_attente = getattr(_ecritures, "liste", None)
+    if en_attente is None:
+        with ecriture_differee():
+            ecriture()
+        return
+    ecrire_en_attente()
+    en_attente.append(ecriture)
+
+
+def ecrire_en_attente() -> None:
+    """Write the outcome waiting for the action's, now (before a next step begins)."""
+    en_attente = getattr(_ecritures, "liste", None)
+    if en_attente:
+        with ecriture_differee():
+            _vider(en_attente)
+
+
+def _vider(en_attente: list) -> None:
+    while en_attente:
+        en_attente.pop(0)()
 
 
 def _due(action: ActionDeclenchee, maintenant: datetime.datetime) -> bool:
@@ -309,11 +343,20 @@ def _terminer(action: ActionDeclenchee, **champs) -> None:
     claim, and the records the kind made before any risk, are already on disk."""
     champs.setdefault("terminee_le", timezone.now())
     with ecriture_differee():
+        _vider(getattr(_ecritures, "liste", None) or [])
         ActionDeclenchee.objects.filter(pk=action.pk, etat=EtatAction.EN_COURS).update(**champs)
 
 
 def _executer_reclamee(action: ActionDeclenchee) -> int:
     """Run a claimed action; returns seconds after which to try again (0: done)."""
+    _ecritures.liste = []
+    try:
+        return _executer_et_terminer(action)
+    finally:
+        _ecritures.liste = None  # not written if writing the outcome failed: see differer
+
+
+def _executer_et_terminer(action: ActionDeclenchee) -> int:
     try:
         resultat = nature(action.configuration.nature).executer(action)
     except ActionIgnoree as exc:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evenements.natures import ErreurTransitoire, IssueIncertaine
-from evenements.pipeline import ecriture_differee
+from evenements.pipeline import differer, ecrire_en_attente
 from notifications.canaux import ErreurDefinitive, Message, canal, message_id
 from notifications.models import Envoi, ModeleNotification
 
@@ -46,9 +46,11 @@ def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
     batch, see notifications.actions) before any server was contacted.
 
     The step before the hand-over (`remise_le`) is an ordinary, synchronous commit: on disk
-    before DATA. The outcome is written with a deferred commit (ecriture_differee): if it
-    were ever lost, the record written before the risk stands, and says "issue inconnue"
-    (after DATA) or "not sent" (before), never "sent" for a message that was not."""
+    before DATA. The outcome is written with a deferred commit, with the action's own outcome
+    when an action runs (evenements.pipeline.differer): if it were ever lost, the record
+    written before the risk stands, and says "issue inconnue" (after DATA) or "not sent"
+    (before), never "sent" for a message that was not."""
+    ecrire_en_attente()  # a previous message's outcome, before this one begins
     moyen = canal(envoi.canal)
     if not deja_en_cours:
         envoi.save(update_fields=commencer(envoi, getattr(moyen, "serveur", "")))
@@ -75,20 +77,19 @@ def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
         envoi.etat = Envoi.Etat.INCERTAIN
         envoi.remise_le = envoi.remise_le or timezone.now()
         envoi.erreur = str(exc)
-        with ecriture_differee():
-            envoi.save(update_fields=["etat", "remise_le", "erreur"])
+        differer(lambda: envoi.save(update_fields=["etat", "remise_le", "erreur"]))
         raise
     except (ErreurTransitoire, ErreurDefinitive) as exc:
         envoi.erreur = str(exc)
         envoi.etat = Envoi.Etat.ECHEC if isinstance(exc, ErreurDefinitive) else Envoi.Etat.A_ENVOYER
-        with ecriture_differee():
-            envoi.save(update_fields=["erreur", "etat"])
+        differer(lambda: envoi.save(update_fields=["erreur", "etat"]))
         raise
     envoi.etat = Envoi.Etat.ENVOYE
     envoi.envoye_le = timezone.now()
     envoi.erreur = ""
-    with ecriture_differee():
-        envoi.save(update_fields=["etat", "envoye_le", "erreur", "identifiant_fournisseur"])
+    differer(
+        lambda: envoi.save(update_fields=["etat", "envoye_le", "erreur", "identifiant_fournisseur"])
+    )
 
 
 def programmer_email(
