@@ -2,7 +2,9 @@
 
 - planifier(): in the event's transaction, one ActionDeclenchee per active configured action.
 - after commit, each due row is handed to Celery (or run in-process when embedded).
-- executer(): claims the row (row lock + lease), runs the kind's handler, writes the outcome.
+- executer_lot(): claims the due rows it is given and up to ACTIONS_LOT others in one
+  transaction (row locks, SKIP LOCKED + lease), lets each kind prepare its part in bulk, runs
+  them in each dossier's recorded order, writes each outcome. executer(): the same, one row.
 - balayer(): periodic sweep; due planned rows, rows left "à exécuter" (broker down at
   commit time) and stale claims (worker killed) are handed over again. None is lost, and a
   row handed over less than ACTIONS_RETRANSMISSION_SECONDES ago is left to its message.
@@ -330,12 +332,6 @@ def _premieres_en_attente(candidates: list[ActionDeclenchee]) -> dict[int, tuple
         if dossier_id not in premieres or tuple(ordre) < premieres[dossier_id]:
             premieres[dossier_id] = tuple(ordre)
     return premieres
-
-
-def _reclamer(pk: int) -> tuple[ActionDeclenchee | None, int]:
-    """Claim one row: (action, 0), or (None, seconds to wait) if not now."""
-    reclamees, attentes = _reclamer_lot([pk])
-    return (reclamees[0] if reclamees else None), attentes.get(pk, 0)
 
 
 def _terminer(action: ActionDeclenchee, **champs) -> None:
