@@ -81,10 +81,11 @@ def test_un_lot_d_e_mails_un_nombre_de_requetes_fixe_plus_un_nombre_fixe_par_mes
     assert set(Envoi.objects.values_list("etat", flat=True)) == {Envoi.Etat.ENVOYE}
 
 
-# The batch: claim (5), events, existing records, records "en cours" (savepoint, insert,
-# release). Each e-mail: its record's outcome and its action's, in one transaction (savepoint,
-# two updates, release). (With SMTP, one more: `remise_le` before DATA.)
-FIXE = 5 + 2 + 3
+# The batch: claim (5), configurations (2), events and what their messages read (1 + 6),
+# existing records (1), records "en cours" (savepoint, insert, release). Each e-mail: its
+# record's outcome and its action's, in one transaction (savepoint, two updates, release).
+# (With SMTP, one more: `remise_le` before DATA.)
+FIXE = 5 + 2 + 7 + 1 + 3
 PAR_MESSAGE = 4
 
 
