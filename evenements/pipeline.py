@@ -180,12 +180,20 @@ def ecriture_differee():
     the lease runs out, the action is taken over and finds its messages' records). The next
     ordinary commit of the same server writes it to disk anyway. Inside a caller's
     transaction, that transaction's commit decides: an ordinary one."""
-    differee = connection.vendor == "postgresql" and not connection.in_atomic_block
+    differee = _commit_differe_possible()
     with transaction.atomic():
         if differee:
-            with connection.cursor() as curseur:
-                curseur.execute("SET LOCAL synchronous_commit TO OFF")
+            _differer_le_commit()
         yield
+
+
+def _commit_differe_possible() -> bool:
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _differer_le_commit() -> None:
+    with connection.cursor() as curseur:
+        curseur.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 _ecritures = threading.local()  # outcomes waiting for the running action's own
@@ -273,6 +281,7 @@ def _reclamer_lot(ids: list[int], supplement: int = 0):
     earlier pending action of its dossier is claimed with it (and runs before it)."""
     maintenant = timezone.now()
     attentes: dict[int, int] = {}
+    differee = _commit_differe_possible()
     with transaction.atomic():
         lignes = _pour_le_lot(ids, supplement, maintenant)
         candidates = []
@@ -306,6 +315,8 @@ def _reclamer_lot(ids: list[int], supplement: int = 0):
             ActionDeclenchee.objects.filter(pk__in=[a.pk for a in reclamees]).update(
                 etat=EtatAction.EN_COURS, demarree_le=maintenant, tentatives=F("tentatives") + 1
             )
+        elif differee and lignes:  # rows locked, nothing changed: no need to wait for the disk
+            _differer_le_commit()
         for action in reclamees:
             action.etat = EtatAction.EN_COURS
             action.demarree_le = maintenant
@@ -440,6 +451,15 @@ def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
     ahead (renewed in mid-batch if need be).
 
     Returns {pk: seconds}: the rows to hand over again after that delay."""
+    if (
+        supplement
+        and not ActionDeclenchee.objects.filter(
+            pk__in=ids, etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS]
+        ).exists()
+    ):
+        # Already run (most often by another message's batch): one cheap query, no claim.
+        # Due rows left have messages of their own (or the sweep).
+        return {}
     reclamees, attentes = _reclamer_lot(ids, supplement)
     if not reclamees:
         return attentes
