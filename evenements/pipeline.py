@@ -453,6 +453,7 @@ def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
     Returns {pk: seconds}: the rows to hand over again after that delay."""
     if (
         supplement
+        and ids
         and not ActionDeclenchee.objects.filter(
             pk__in=ids, etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS]
         ).exists()

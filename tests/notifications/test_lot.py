@@ -267,3 +267,17 @@ def test_une_connexion_gardee_fermee_par_le_serveur_est_rouverte(smtp_local):
         moyen.envoyer(message(2))
     assert [m["To"] for m in smtp_local.messages] == ["d1@ex.fr", "d2@ex.fr"]
     assert smtp_local.connexions == 2
+
+
+def test_un_message_dont_l_action_est_deja_faite_ne_coute_qu_une_requete(
+    equipe_a, alice, types, django_assert_num_queries
+):
+    (entree,) = entrees(1, equipe_a, alice, types)
+    premiere = entree.actions.order_by("pk").first()
+    pipeline.executer_lot([premiere.pk], supplement=50)  # its batch runs both actions
+    assert len(mail.outbox) == 2
+    entrees(1, equipe_a, alice, types)  # new rows, with messages of their own
+    with django_assert_num_queries(1):  # the second message of the first action
+        assert pipeline.executer_lot([premiere.pk], supplement=50) == {}
+    assert len(mail.outbox) == 2
+    assert ActionDeclenchee.objects.filter(etat=EtatAction.A_EXECUTER).count() == 2
