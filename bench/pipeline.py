@@ -2,8 +2,9 @@
 
 1. recording an event through enregistrer_evenement (lock, validation, replay, revision,
    outbox rows) against the bare INSERTs of the same rows;
-2. e-mail actions per second for one Celery worker (solo pool) on a loopback SMTP server,
-   against the same number of e-mails sent directly by Django's SMTP backend.
+2. e-mail actions per second for 1, 2 and 4 Celery worker processes (solo pool each) on a
+   loopback SMTP server, against the same number of e-mails sent directly by Django's SMTP
+   backend (one connection per message, and one connection for all), as ratios.
 
 Needs PostgreSQL and Redis (BENCH_DATABASE_URL's server, REDIS_URL); creates and drops a
 throwaway database. Run with `make bench`.
@@ -23,6 +24,9 @@ SERVEUR = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 BASE = f"parcours_bench_{uuid.uuid4().hex[:6]}"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 N = int(os.environ.get("BENCH_ACTIONS", 300))
+M = int(os.environ.get("BENCH_ACTIONS_WORKERS", 1000))  # e-mail actions per worker measure
+WORKERS = [int(n) for n in os.environ.get("BENCH_WORKERS", "1,2,4").split(",")]
+PROFIL = os.environ.get("BENCH_PROFIL")
 FILE = f"bench-{uuid.uuid4().hex[:6]}"
 
 os.environ.update(
@@ -79,7 +83,6 @@ def executer() -> None:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django.core.mail import EmailMessage, get_connection
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -132,12 +135,19 @@ def executer() -> None:
         f"ratio {service / nu:5.1f}"
     )
 
-    # 2. throughput of one worker
-    avant = boite.nombre
-    env = {**os.environ, "ACTIONS_BAIL_SECONDES": "60"}
-    worker = subprocess.Popen(
+    # 2. throughput of 1, 2, 4 worker processes
+    debit_des_workers(boite, equipe, user, prestation, configuration)
+    controleur.stop()
+
+
+def lancer_worker(numero: int) -> subprocess.Popen:
+    """One worker process, solo pool (one action at a time, in batches of ACTIONS_LOT)."""
+    # BENCH_PROFIL=chemin: the first worker runs under cProfile (stats written on exit).
+    profil = ["-m", "cProfile", "-o", PROFIL] if PROFIL and numero == 0 else []
+    return subprocess.Popen(
         [
             sys.executable,
+            *profil,
             "-m",
             "celery",
             "-A",
@@ -146,48 +156,122 @@ def executer() -> None:
             "--pool=solo",
             "-Q",
             FILE,
+            "-n",
+            f"bench{numero}-{uuid.uuid4().hex[:4]}@%h",
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
         ],
         cwd=RACINE,
-        env=env,
+        env={**os.environ, "ACTIONS_BAIL_SECONDES": "60"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    for ligne in worker.stdout:  # wait until it is ready: its start-up is not measured
-        if " ready." in ligne:
-            break
-    threading.Thread(target=lambda: [None for _ in worker.stdout], daemon=True).start()
-    try:
-        debut = time.perf_counter()
-        from evenements import pipeline
 
-        pipeline.balayer()
-        while ActionDeclenchee.objects.filter(etat=EtatAction.A_EXECUTER).exists():
-            if time.perf_counter() - debut > 600:
-                raise SystemExit("le worker n'a pas fini en 10 minutes")
-            time.sleep(0.1)
-        duree_worker = time.perf_counter() - debut
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-    envoyes = boite.nombre - avant
+
+def actions_dues(nombre, equipe, user, prestation, configuration, tour) -> list[int]:
+    """`nombre` dossiers with an entry and its e-mail action "à exécuter", inserted in bulk
+    (part 1 measures recording; here only the workers are timed)."""
+    from django.utils import timezone
+
+    from dossiers.models import Beneficiaire, Dossier
+    from evenements.models import ActionDeclenchee, Evenement
+
+    beneficiaires = Beneficiaire.objects.bulk_create(
+        Beneficiaire(nom=f"W{tour}-{i}", prenom="P", email=f"w{tour}-{i}@ex.fr")
+        for i in range(nombre)
+    )
+    dossiers = Dossier.objects.bulk_create(
+        Dossier(beneficiaire=b, prestation=prestation, equipe=equipe, referent=user)
+        for b in beneficiaires
+    )
+    evenements = Evenement.objects.bulk_create(
+        Evenement(
+            dossier=d,
+            type_evenement=configuration.type_evenement,
+            date=timezone.localdate(),
+            auteur=user,
+        )
+        for d in dossiers
+    )
+    actions = ActionDeclenchee.objects.bulk_create(
+        ActionDeclenchee(evenement=e, configuration=configuration, cle=f"w{tour}-{e.pk}")
+        for e in evenements
+    )
+    return [a.pk for a in actions]
+
+
+def debit_des_workers(boite, equipe, user, prestation, configuration) -> None:
+    """Actions per second for 1, 2 and 4 worker processes (solo pool each), M actions each
+    time, one message per action as after M separate events; against M e-mails sent
+    directly by Django's SMTP backend to the same server, with one connection per message
+    (as each action opened one before batches) and with one connection for all."""
+    import redis
+    from django.core.mail import EmailMessage, get_connection
+
+    from evenements import pipeline
+    from evenements.models import ActionDeclenchee, EtatAction
+
+    # Part 1's rows are not measured here.
+    ActionDeclenchee.objects.filter(etat=EtatAction.A_EXECUTER).update(etat=EtatAction.ANNULEE)
+    file = redis.Redis.from_url(REDIS_URL)
+    debits = {}
+    for tour, nombre_workers in enumerate(WORKERS):
+        # Nothing left from the previous measure (a message handed over again for later).
+        file.delete(FILE)
+        avant = boite.nombre
+        ids = actions_dues(M, equipe, user, prestation, configuration, tour)
+        workers = [lancer_worker(n) for n in range(nombre_workers)]
+        for worker in workers:  # wait until each is ready: start-up is not measured
+            for ligne in worker.stdout:
+                if " ready." in ligne:
+                    break
+            threading.Thread(target=lambda w=worker: [None for _ in w.stdout], daemon=True).start()
+        try:
+            debut = time.perf_counter()
+            pipeline.envoyer(ids)  # one message per action
+            restantes = ActionDeclenchee.objects.filter(
+                pk__in=ids, etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS]
+            )
+            # Done when every action is, and every message was consumed (most find their
+            # action already run by a batch: that cost is part of the measure).
+            while restantes.exists() or file.llen(FILE):
+                if time.perf_counter() - debut > 600:
+                    raise SystemExit("les workers n'ont pas fini en 10 minutes")
+                time.sleep(0.02)
+            duree = time.perf_counter() - debut
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(timeout=60)
+        executees = ActionDeclenchee.objects.filter(pk__in=ids, etat=EtatAction.EXECUTEE).count()
+        recus = boite.nombre - avant
+        if executees != M or recus != M:
+            raise SystemExit(f"{executees} actions exécutées, {recus} e-mails reçus, {M} attendus")
+        debits[nombre_workers] = M / duree
+
     debut = time.perf_counter()
-    for i in range(envoyes):  # one SMTP connection per message, as each action opens one
+    for i in range(M):  # one SMTP connection per message
         EmailMessage("Sujet", "Corps", to=[f"nu{i}@ex.fr"], connection=get_connection()).send()
-    duree_nue = time.perf_counter() - debut
-    print(
-        f"Actions e-mail, 1 worker (solo)            {envoyes / duree_worker:7.1f} /s "
-        f"({envoyes} e-mails)"
-    )
-    print(
-        f"  envois SMTP directs, même serveur         {envoyes / duree_nue:7.1f} /s   "
-        f"ratio {duree_worker / duree_nue:5.1f}"
-    )
-    controleur.stop()
+    par_message = M / (time.perf_counter() - debut)
+    debut = time.perf_counter()
+    with get_connection() as connexion:  # one connection for all
+        for i in range(M):
+            EmailMessage("Sujet", "Corps", to=[f"nu{i}@ex.fr"], connection=connexion).send()
+    une_connexion = M / (time.perf_counter() - debut)
+
+    print(f"Actions e-mail, {M} par mesure (workers solo, lots de ACTIONS_LOT)")
+    print(f"  envois SMTP directs, une connexion par message {par_message:7.1f} /s")
+    print(f"  envois SMTP directs, une seule connexion       {une_connexion:7.1f} /s")
+    for nombre_workers, debit in debits.items():
+        print(
+            f"  {nombre_workers} worker(s)                                  {debit:7.1f} /s   "
+            f"ratio {par_message / debit:5.1f} | {une_connexion / debit:5.1f}   "
+            f"(x{debit / debits[WORKERS[0]]:.2f} vs 1 worker)"
+        )
 
 
 if __name__ == "__main__":

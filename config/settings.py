@@ -186,6 +186,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ACTIONS_MAX_TENTATIVES = env.int("ACTIONS_MAX_TENTATIVES", default=5)
 ACTIONS_DELAI_BASE_SECONDES = env.int("ACTIONS_DELAI_BASE_SECONDES", default=30)
 ACTIONS_BAIL_SECONDES = env.int("ACTIONS_BAIL_SECONDES", default=300)
+# A worker that takes an action also claims up to this many other due ones and runs them as
+# one batch (one claim, their data in bulk, one SMTP connection). 0: one at a time.
+ACTIONS_LOT = env.int("ACTIONS_LOT", default=50)
 # The sweep re-sends a row only if its message was handed to the broker longer ago than this.
 ACTIONS_RETRANSMISSION_SECONDES = env.int("ACTIONS_RETRANSMISSION_SECONDES", default=300)
 # Embedded mode: a thread of the web process sweeps planned and retried actions.

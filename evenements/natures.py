@@ -41,6 +41,10 @@ class Nature(Protocol):
     def compenser(self, action, correction) -> str:
         """Carry out the compensation (the correction action) once a user confirms."""
 
+    # Optional: `lot(actions)`, a context manager around a batch of this kind's actions
+    # (pipeline.executer_lot): load their data in bulk, write what must be on record before
+    # any risk for all of them at once, keep one connection to a server; `executer` is then
+    # called for each, in order, inside it.
     # Optional: `concerne(dossier) -> bool`. False: nothing to do for this dossier (billing
     # without a convention), so no outbox row is written and the preview does not list it.
 

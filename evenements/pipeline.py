@@ -2,7 +2,9 @@
 
 - planifier(): in the event's transaction, one ActionDeclenchee per active configured action.
 - after commit, each due row is handed to Celery (or run in-process when embedded).
-- executer(): claims the row (row lock + lease), runs the kind's handler, writes the outcome.
+- executer_lot(): claims the due rows it is given and up to ACTIONS_LOT others in one
+  transaction (row locks, SKIP LOCKED + lease), lets each kind prepare its part in bulk, runs
+  them in each dossier's recorded order, writes each outcome. executer(): the same, one row.
 - balayer(): periodic sweep; due planned rows, rows left "à exécuter" (broker down at
   commit time) and stale claims (worker killed) are handed over again. None is lost, and a
   row handed over less than ACTIONS_RETRANSMISSION_SECONDES ago is left to its message.
@@ -11,13 +13,16 @@
 - a row a person cancelled stays cancelled when its event is edited ("Replanifier" undoes it).
 """
 
+import contextlib
 import datetime
 import logging
+import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from evenements.models import ActionConfiguree, ActionDeclenchee, EtatAction, Evenement
@@ -27,6 +32,7 @@ from evenements.natures import (
     IssueIncertaine,
     concerne,
     nature,
+    natures,
 )
 
 journal = logging.getLogger(__name__)
@@ -159,60 +165,219 @@ def _bail() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.ACTIONS_BAIL_SECONDES)
 
 
-def _reclamer(pk: int) -> tuple[ActionDeclenchee | None, int]:
-    """Claim the row for this run: (action, 0), or (None, seconds to wait) if not now."""
-    maintenant = timezone.now()
+# A row that must wait for an earlier action of its dossier (or for a claim in progress
+# elsewhere) is handed over again this many seconds later.
+ATTENTE_ORDRE = 2
+
+
+@contextlib.contextmanager
+def ecriture_differee():
+    """A transaction whose commit does not wait for the disk (PostgreSQL
+    `synchronous_commit = off`): for outcomes only, never for a step that must be on record
+    before a risk is taken. Visible to every other connection as soon as it returns, so a
+    killed worker loses nothing; only a crash of the database server itself could forget it,
+    and a forgotten outcome falls back to the cautious state written before it ("en cours":
+    the lease runs out, the action is taken over and finds its messages' records). The next
+    ordinary commit of the same server writes it to disk anyway. Inside a caller's
+    transaction, that transaction's commit decides: an ordinary one."""
+    differee = _commit_differe_possible()
     with transaction.atomic():
-        action = (
-            ActionDeclenchee.objects.select_for_update()
-            .select_related("evenement", "configuration")
-            .filter(pk=pk)
-            .first()
-        )
-        if action is None:
-            journal.warning("Action %s introuvable.", pk)
-            return None, 0
-        if action.etat == EtatAction.EN_COURS and action.demarree_le + _bail() > maintenant:
-            # Another worker holds it (or held it and died: wait for its lease to end).
-            reste = action.demarree_le + _bail() - maintenant
-            return None, max(int(reste.total_seconds()) + 1, 1)
-        if action.etat not in (EtatAction.A_EXECUTER, EtatAction.EN_COURS):
-            return None, 0  # done, cancelled, planned…: nothing to do
-        if action.prochaine_tentative_le and action.prochaine_tentative_le > maintenant:
-            return None, 0  # a retry is scheduled for later
-        # Several events of a dossier act in their recorded order.
-        evenement = action.evenement
-        precedente = (
-            ActionDeclenchee.objects.filter(
-                evenement__dossier_id=evenement.dossier_id,
-                etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS],
+        if differee:
+            _differer_le_commit()
+        yield
+
+
+def _commit_differe_possible() -> bool:
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _differer_le_commit() -> None:
+    with connection.cursor() as curseur:
+        curseur.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+_ecritures = threading.local()  # outcomes waiting for the running action's own
+
+
+def differer(ecriture: Callable[[], None]) -> None:
+    """Write an outcome (a kind's record, e.g. an Envoi "envoyé") in the same deferred
+    commit as the running action's outcome: one transaction for both. Outside an action
+    run, at once, in a deferred commit of its own. At most one waits at a time: a kind's
+    next step writes it first (ecrire_en_attente)."""
+    en_attente = getattr(_ecritures, "liste", None)
+    if en_attente is None:
+        with ecriture_differee():
+            ecriture()
+        return
+    ecrire_en_attente()
+    en_attente.append(ecriture)
+
+
+def ecrire_en_attente() -> None:
+    """Write the outcome waiting for the action's, now (before a next step begins)."""
+    en_attente = getattr(_ecritures, "liste", None)
+    if en_attente:
+        with ecriture_differee():
+            _vider(en_attente)
+
+
+def _vider(en_attente: list) -> None:
+    while en_attente:
+        en_attente.pop(0)()
+
+
+def _due(action: ActionDeclenchee, maintenant: datetime.datetime) -> bool:
+    """The Python twin of _dues(): to be claimed now."""
+    if action.etat == EtatAction.EN_COURS:
+        return action.demarree_le + _bail() <= maintenant
+    return action.etat == EtatAction.A_EXECUTER and (
+        action.prochaine_tentative_le is None or action.prochaine_tentative_le <= maintenant
+    )
+
+
+def _dues(maintenant: datetime.datetime) -> Q:
+    """Rows to claim now: "à exécuter" and not waiting for a retry, or claimed by a worker
+    whose lease ran out (killed)."""
+    return (
+        Q(etat=EtatAction.A_EXECUTER)
+        & (Q(prochaine_tentative_le__isnull=True) | Q(prochaine_tentative_le__lte=maintenant))
+    ) | Q(etat=EtatAction.EN_COURS, demarree_le__lte=maintenant - _bail())
+
+
+def _ordre(action: ActionDeclenchee) -> tuple:
+    """Recorded order of a dossier's actions: its events' (date, rang), then the rows."""
+    evenement = action.evenement
+    return (evenement.date, evenement.rang, evenement.pk, action.pk)
+
+
+def _pour_le_lot(ids: list[int], supplement: int, maintenant: datetime.datetime):
+    """The claim query: the rows `ids` (whatever their state, to tell why one is not run)
+    first, then up to `supplement` other due rows, oldest events first; each row locked, and
+    rows another claimer holds locked right now skipped (PostgreSQL: SKIP LOCKED; SQLite
+    has one writer at a time and no row locks). Joins only the event (for the order): a
+    query PostgreSQL plans in no time, run for every message, even one with nothing left
+    to do."""
+    filtre = Q(pk__in=ids) | _dues(maintenant) if supplement else Q(pk__in=ids)
+    requete = (
+        ActionDeclenchee.objects.filter(filtre)
+        .select_related("evenement")
+        .alias(demande=Case(When(pk__in=ids, then=Value(0)), default=Value(1)))
+        .order_by("demande", "evenement__date", "evenement__rang", "evenement_id", "pk")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        requete = requete.select_for_update(skip_locked=True, of=("self",))
+    else:
+        requete = requete.select_for_update(of=("self",))
+    return list(requete[: len(ids) + supplement])
+
+
+def _reclamer_lot(ids: list[int], supplement: int = 0):
+    """Claim, in one short transaction and a constant number of queries, the due rows among
+    `ids` plus up to `supplement` other due rows.
+
+    Returns (claimed rows in the order to run them, {pk: seconds} for rows of `ids` to hand
+    over again later: held by another worker's lease, behind an earlier action of their
+    dossier, or being claimed elsewhere this very instant). A row is claimed only if every
+    earlier pending action of its dossier is claimed with it (and runs before it)."""
+    maintenant = timezone.now()
+    attentes: dict[int, int] = {}
+    differee = _commit_differe_possible()
+    with transaction.atomic():
+        lignes = _pour_le_lot(ids, supplement, maintenant)
+        candidates = []
+        for action in lignes:
+            if _due(action, maintenant):
+                candidates.append(action)
+            elif action.etat == EtatAction.EN_COURS:  # another worker holds it (or died)
+                reste = action.demarree_le + _bail() - maintenant
+                attentes[action.pk] = max(int(reste.total_seconds()) + 1, 1)
+        vues = {action.pk for action in lignes}
+        if absentes := [pk for pk in ids if pk not in vues]:
+            existantes = set(
+                ActionDeclenchee.objects.filter(pk__in=absentes).values_list("pk", flat=True)
             )
-            .filter(
-                Q(evenement__date__lt=evenement.date)
-                | Q(evenement__date=evenement.date, evenement__rang__lt=evenement.rang)
-                | Q(evenement=evenement, pk__lt=action.pk)
+            for pk in absentes:
+                if pk in existantes:  # skipped: another claimer holds its lock right now
+                    attentes[pk] = ATTENTE_ORDRE
+                else:
+                    journal.warning("Action %s introuvable.", pk)
+        candidates.sort(key=_ordre)
+        premiere_autre = _premieres_en_attente(candidates)
+        reclamees = []
+        for action in candidates:
+            bloquante = premiere_autre.get(action.evenement.dossier_id)
+            if bloquante is not None and bloquante < _ordre(action):
+                if action.pk in ids:
+                    attentes[action.pk] = ATTENTE_ORDRE
+                continue
+            reclamees.append(action)
+        if reclamees:
+            ActionDeclenchee.objects.filter(pk__in=[a.pk for a in reclamees]).update(
+                etat=EtatAction.EN_COURS, demarree_le=maintenant, tentatives=F("tentatives") + 1
             )
-            .exists()
+        elif differee and lignes:  # rows locked, nothing changed: no need to wait for the disk
+            _differer_le_commit()
+        for action in reclamees:
+            action.etat = EtatAction.EN_COURS
+            action.demarree_le = maintenant
+            action.tentatives += 1
+    return reclamees, attentes
+
+
+def _premieres_en_attente(candidates: list[ActionDeclenchee]) -> dict[int, tuple]:
+    """Per dossier, the first pending action (à exécuter, en cours) that is not among the
+    candidates: a candidate recorded after it must wait. One query."""
+    if not candidates:
+        return {}
+    premieres: dict[int, tuple] = {}
+    autres = (
+        ActionDeclenchee.objects.filter(
+            evenement__dossier_id__in={a.evenement.dossier_id for a in candidates},
+            etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS],
         )
-        if precedente:
-            return None, 2
-        action.etat = EtatAction.EN_COURS
-        action.demarree_le = maintenant
-        action.tentatives += 1
-        action.save(update_fields=["etat", "demarree_le", "tentatives"])
-    return action, 0
+        .exclude(pk__in=[a.pk for a in candidates])
+        .values_list(
+            "evenement__dossier_id", "evenement__date", "evenement__rang", "evenement_id", "pk"
+        )
+    )
+    for dossier_id, *ordre in autres:
+        if dossier_id not in premieres or tuple(ordre) < premieres[dossier_id]:
+            premieres[dossier_id] = tuple(ordre)
+    return premieres
+
+
+def _charger_configurations(actions: list[ActionDeclenchee]) -> None:
+    """The batch's configurations with the parameters of the kinds present (two queries,
+    one join per kind present)."""
+    ids = {action.configuration_id for action in actions}
+    codes = set(
+        ActionConfiguree.objects.filter(pk__in=ids).values_list("nature", flat=True).distinct()
+    )
+    chemins = [n.parametres for code, n in natures().items() if code in codes]
+    configurations = ActionConfiguree.objects.select_related(*chemins).in_bulk(ids)
+    for action in actions:
+        action.configuration = configurations[action.configuration_id]
 
 
 def _terminer(action: ActionDeclenchee, **champs) -> None:
+    """Write the outcome. A deferred commit is enough (see ecriture_differee): the row's
+    claim, and the records the kind made before any risk, are already on disk."""
     champs.setdefault("terminee_le", timezone.now())
-    ActionDeclenchee.objects.filter(pk=action.pk, etat=EtatAction.EN_COURS).update(**champs)
+    with ecriture_differee():
+        _vider(getattr(_ecritures, "liste", None) or [])
+        ActionDeclenchee.objects.filter(pk=action.pk, etat=EtatAction.EN_COURS).update(**champs)
 
 
-def executer(pk: int) -> int:
-    """Run one action. Returns seconds after which to try again (0: nothing more to do)."""
-    action, attendre = _reclamer(pk)
-    if action is None:
-        return attendre
+def _executer_reclamee(action: ActionDeclenchee) -> int:
+    """Run a claimed action; returns seconds after which to try again (0: done)."""
+    _ecritures.liste = []
+    try:
+        return _executer_et_terminer(action)
+    finally:
+        _ecritures.liste = None  # not written if writing the outcome failed: see differer
+
+
+def _executer_et_terminer(action: ActionDeclenchee) -> int:
     try:
         resultat = nature(action.configuration.nature).executer(action)
     except ActionIgnoree as exc:
@@ -239,13 +404,99 @@ def executer(pk: int) -> int:
         )
         return delai
     except Exception as exc:  # a definitive failure: shown, and "Relancer" is offered
-        journal.exception("Action %s en échec", pk)
+        journal.exception("Action %s en échec", action.pk)
         _terminer(
             action, etat=EtatAction.ECHEC, derniere_erreur=f"{exc.__class__.__name__} : {exc}"
         )
     else:
         _terminer(action, etat=EtatAction.EXECUTEE, resultat=resultat, derniere_erreur="")
     return 0
+
+
+def _liberer(actions: list[ActionDeclenchee]) -> None:
+    """Give back claimed rows that were not started (their claim is undone)."""
+    ActionDeclenchee.objects.filter(
+        pk__in=[a.pk for a in actions], etat=EtatAction.EN_COURS, demarree_le=actions[0].demarree_le
+    ).update(etat=EtatAction.A_EXECUTER, demarree_le=None, tentatives=F("tentatives") - 1)
+
+
+def _prolonger(actions: list[ActionDeclenchee]) -> list[ActionDeclenchee]:
+    """Renew the lease of the batch's rows not run yet; returns those still ours (a row whose
+    lease ran out may have been taken over by another worker: it is left to it)."""
+    maintenant = timezone.now()
+    with transaction.atomic():
+        gardees = set(
+            ActionDeclenchee.objects.select_for_update()
+            .filter(
+                pk__in=[a.pk for a in actions],
+                etat=EtatAction.EN_COURS,
+                demarree_le=actions[0].demarree_le,
+            )
+            .values_list("pk", flat=True)
+        )
+        ActionDeclenchee.objects.filter(pk__in=gardees).update(demarree_le=maintenant)
+    for action in actions:
+        action.demarree_le = maintenant
+    return [a for a in actions if a.pk in gardees]
+
+
+def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
+    """Run the due actions among `ids`, and up to `supplement` other due ones, as one batch.
+
+    One claim for the whole batch; each kind may prepare its part in bulk (`Nature.lot`: its
+    data in one query, its records written before any risk, one connection to its server);
+    then each action runs in its dossier's recorded order and its outcome is written as
+    before. An action that must be tried again later holds back the batch's next actions of
+    its dossier (given back, unstarted). Every action starts with at least half a lease
+    ahead (renewed in mid-batch if need be).
+
+    Returns {pk: seconds}: the rows to hand over again after that delay."""
+    if (
+        supplement
+        and ids
+        and not ActionDeclenchee.objects.filter(
+            pk__in=ids, etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS]
+        ).exists()
+    ):
+        # Already run (most often by another message's batch): one cheap query, no claim.
+        # Due rows left have messages of their own (or the sweep).
+        return {}
+    reclamees, attentes = _reclamer_lot(ids, supplement)
+    if not reclamees:
+        return attentes
+    _charger_configurations(reclamees)
+    echeance = reclamees[0].demarree_le + _bail() / 2
+    par_nature: dict[str, list[ActionDeclenchee]] = {}
+    for action in reclamees:
+        par_nature.setdefault(action.configuration.nature, []).append(action)
+    retenus: dict[int, int] = {}  # dossier -> delay, after an action to try again later
+    with contextlib.ExitStack() as pile:
+        for code, actions in par_nature.items():
+            preparer = getattr(nature(code), "lot", None)
+            if preparer is not None:
+                pile.enter_context(preparer(actions))
+        restantes = reclamees
+        while restantes:
+            if timezone.now() >= echeance:
+                restantes = _prolonger(restantes)
+                echeance = timezone.now() + _bail() / 2
+                if not restantes:
+                    break
+            action, *restantes = restantes
+            dossier_id = action.evenement.dossier_id
+            if dossier_id in retenus:
+                _liberer([action])
+                attentes[action.pk] = retenus[dossier_id]
+                continue
+            if delai := _executer_reclamee(action):
+                attentes[action.pk] = delai
+                retenus[dossier_id] = delai
+    return attentes
+
+
+def executer(pk: int) -> int:
+    """Run one action. Returns seconds after which to try again (0: nothing more to do)."""
+    return executer_lot([pk]).get(pk, 0)
 
 
 def _non_transmise_depuis(limite: datetime.datetime) -> Q:
@@ -274,12 +525,7 @@ def balayer(aujourd_hui: datetime.date | None = None) -> int:
         etat=EtatAction.PLANIFIEE, planifiee_pour__lte=aujourd_hui
     ).update(etat=EtatAction.A_EXECUTER)
     dues = ActionDeclenchee.objects.filter(
-        (
-            Q(etat=EtatAction.A_EXECUTER)
-            & (Q(prochaine_tentative_le__isnull=True) | Q(prochaine_tentative_le__lte=maintenant))
-            | Q(etat=EtatAction.EN_COURS, demarree_le__lt=maintenant - _bail())
-        )
-        & _non_transmise_depuis(limite)
+        _dues(maintenant) & _non_transmise_depuis(limite)
     ).order_by("evenement__date", "evenement__rang", "pk")
     ids = list(dues.values_list("pk", flat=True))
     envoyer(ids)

@@ -1,16 +1,42 @@
 """The "notification" action kind: how a configured notification is described and sent."""
 
+import contextlib
+import logging
+
+from django.db import transaction
 from django.utils import timezone
 
 from dossiers.models import Dossier
-from evenements.models import ActionDeclenchee
+from evenements.models import ActionDeclenchee, Evenement
 from evenements.natures import ActionIgnoree, IssueIncertaine
-from notifications import envois, rendu
+from notifications import canaux, envois, rendu
 from notifications.canaux import AdresseReservee, message_id
 from notifications.models import Envoi, ModeleNotification
 
+journal = logging.getLogger(__name__)
 Dest = ModeleNotification.Destinataire
 Canal = ModeleNotification.Canal
+# What a message's context reads, one query each for a whole batch (a single query joining
+# them all costs PostgreSQL more to plan than these to run).
+_CHEMINS_DOSSIER = (
+    "dossier__beneficiaire",
+    "dossier__prestation",
+    "dossier__financeur",
+    "dossier__referent",
+    "dossier__phase_courante",
+    "dossier__equipe",
+)
+# What a prepared message is for: already sent, of unknown outcome (a person decides), to send.
+_FAIT, _INCERTAIN, _A_ENVOYER = "fait", "incertain", "a_envoyer"
+_CHAMPS_TENTATIVE = [
+    "tentatives",
+    "etat",
+    "commence_le",
+    "remise_le",
+    "serveur",
+    "message_id",
+    "erreur",
+]
 
 
 def _modele(configuration) -> ModeleNotification:
@@ -144,41 +170,108 @@ class NatureNotification:
             for e in action.corrige.envois.filter(etat=Envoi.Etat.ENVOYE).order_by("pk")
         ]
 
-    def executer(self, action: ActionDeclenchee) -> str:
-        modele = _modele(action.configuration)
-        action.evenement = (
-            type(action.evenement)
-            .objects.select_related(
-                "type_evenement",
-                "motif",
-                "dossier__beneficiaire",
-                "dossier__prestation",
-                "dossier__financeur",
-                "dossier__referent",
-                "dossier__phase_courante",
-                "dossier__equipe",
-            )
-            .get(pk=action.evenement_id)
+    @contextlib.contextmanager
+    def lot(self, actions: list[ActionDeclenchee]):
+        """A batch (evenements.pipeline.executer_lot): prepared in bulk, then sent through
+        one channel session (one SMTP connection for all its e-mails)."""
+        self._preparer(actions)
+        with canaux.session():
+            yield
+
+    def _preparer(self, actions: list[ActionDeclenchee]) -> None:
+        """Load the events (a fixed number of queries), render every message, and commit
+        every attempt "en cours" at once (one transaction), before any server is contacted.
+        Each action keeps its plan in `action._envois`: [(envoi, what to do)], or the
+        exception to raise when it runs."""
+        evenements = (
+            Evenement.objects.select_related("type_evenement", "motif", "dossier")
+            .prefetch_related(*_CHEMINS_DOSSIER)
+            .in_bulk({action.evenement_id for action in actions})
         )
-        envoyes, incertains, reservees = [], [], []
-        for libelle, adresse, sujet, corps in self._messages(action, modele):
+        messages = {}
+        for action in actions:
+            action.evenement = evenements[action.evenement_id]
+            try:
+                messages[action.pk] = self._messages(action, _modele(action.configuration))
+            except Exception as exc:  # raised when this action runs: the others go on
+                action._envois = exc
+        cles = [
+            f"{action.cle}:{adresse}"
+            for action in actions
+            if action.pk in messages
+            for _libelle, adresse, _sujet, _corps in messages[action.pk]
+        ]
+        existants = {envoi.cle: envoi for envoi in Envoi.objects.filter(cle__in=cles)}
+        plans = {}
+        for action in actions:
+            if action.pk in messages:
+                plans[action.pk] = self._planifier(action, messages[action.pk], existants)
+        try:
+            self._enregistrer([envoi for plan in plans.values() for envoi, _ in plan])
+        except Exception:  # e.g. a key taken meanwhile: each action on its own
+            journal.warning("Préparation groupée impossible, action par action", exc_info=True)
+            for action in actions:
+                plan = plans.get(action.pk)
+                if plan is None:
+                    continue
+                try:
+                    self._enregistrer([envoi for envoi, _ in plan])
+                except Exception as exc:
+                    plans.pop(action.pk)
+                    action._envois = exc
+        for action in actions:
+            if action.pk in plans:
+                action._envois = plans[action.pk]
+
+    def _planifier(self, action, messages, existants: dict) -> list[tuple[Envoi, str]]:
+        modele = _modele(action.configuration)
+        serveur = getattr(canaux.canal(modele.canal), "serveur", "")
+        plan = []
+        for libelle, adresse, sujet, corps in messages:
             cle = f"{action.cle}:{adresse}"
-            envoi, _ = Envoi.objects.get_or_create(
+            envoi = existants.get(cle) or Envoi(
                 cle=cle,
-                defaults={
-                    "dossier_id": action.evenement.dossier_id,
-                    "action": action,
-                    "canal": modele.canal,
-                    "destinataire": _tronquer(libelle, "destinataire"),
-                    "adresse": adresse,
-                    "sujet": sujet,
-                    "corps": corps,
-                    "message_id": message_id(cle),
-                },
+                dossier_id=action.evenement.dossier_id,
+                action=action,
+                canal=modele.canal,
+                destinataire=_tronquer(libelle, "destinataire"),
+                adresse=adresse,
+                sujet=sujet,
+                corps=corps,
+                message_id=message_id(cle),
             )
             if envoi.etat == Envoi.Etat.ENVOYE:  # never twice to the same address
-                envoyes.append(envoi)
+                plan.append((envoi, _FAIT))
             elif self._issue_inconnue(action, envoi):  # never again without a person's say
+                plan.append((envoi, _INCERTAIN))
+            else:
+                envois.commencer(envoi, serveur)
+                plan.append((envoi, _A_ENVOYER))
+        return plan
+
+    @staticmethod
+    def _enregistrer(a_ecrire: list[Envoi]) -> None:
+        """One transaction, an ordinary (synchronous) commit: on disk before the server."""
+        nouveaux = [envoi for envoi in a_ecrire if envoi.pk is None]
+        modifies = [envoi for envoi in a_ecrire if envoi.pk is not None]
+        with transaction.atomic():
+            Envoi.objects.bulk_create(nouveaux)
+            if modifies:
+                Envoi.objects.bulk_update(modifies, _CHAMPS_TENTATIVE)
+
+    def executer(self, action: ActionDeclenchee) -> str:
+        plan = getattr(action, "_envois", None)
+        if plan is None:  # on its own, not in a batch
+            self._preparer([action])
+            plan = action._envois
+        if isinstance(plan, Exception):
+            raise plan
+        modele = _modele(action.configuration)
+        envoyes, incertains, reservees = [], [], []
+        for envoi, quoi in plan:
+            if quoi == _FAIT:
+                envoyes.append(envoi)
+            elif quoi == _INCERTAIN:
                 incertains.append(envoi)
             else:
                 try:
@@ -205,7 +298,8 @@ class NatureNotification:
     @staticmethod
     def _issue_inconnue(action: ActionDeclenchee, envoi: Envoi) -> bool:
         """An attempt that reached the hand-over step and never came back, unless a person
-        authorised a resend after it."""
+        authorised a resend after it (the record is marked "issue inconnue", saved with the
+        batch's records)."""
         if envoi.etat not in (Envoi.Etat.EN_COURS, Envoi.Etat.INCERTAIN) or not envoi.remise_le:
             return False
         reprise = action.reprise_autorisee_le
@@ -214,7 +308,6 @@ class NatureNotification:
         if envoi.etat != Envoi.Etat.INCERTAIN:
             envoi.etat = Envoi.Etat.INCERTAIN
             envoi.erreur = "Tentative interrompue pendant la remise au serveur."
-            envoi.save(update_fields=["etat", "erreur"])
         return True
 
     @staticmethod
@@ -227,4 +320,4 @@ class NatureNotification:
         )
 
     def _envoyer(self, envoi: Envoi, nom_canal: str) -> None:
-        envois.envoyer(envoi)
+        envois.envoyer(envoi, deja_en_cours=True)

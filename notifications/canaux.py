@@ -18,6 +18,7 @@ numbers reserved for fiction, 06 39 98 xx xx), whatever the settings.
 In-app alerts are rows in our own database: the address is the user's login.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -123,11 +124,35 @@ def _classer_smtp(exc: Exception) -> Exception:
 
 
 class CanalEmail:
+    """Django's e-mail backend. Outside a batch, one connection per message; inside a
+    `session()`, the connection stays open from one message to the next, and is closed on
+    any error (the next message opens a new one)."""
+
+    def __init__(self, garder_ouverte: bool = False):
+        self.garder_ouverte = garder_ouverte
+        self._connexion = None
+
     @property
     def serveur(self) -> str:
         if settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
             return f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
         return settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+
+    def fermer(self) -> None:
+        connexion, self._connexion = self._connexion, None
+        if connexion is not None:
+            try:
+                connexion.close()
+            except Exception:  # noqa: BLE001 - the outcome is already known
+                journal.debug("Fermeture SMTP en erreur", exc_info=True)
+
+    def _ouvrir(self):
+        connexion = get_connection(fail_silently=False)
+        try:
+            connexion.open()  # connect, TLS, login: a failure here sent nothing
+        except Exception as exc:
+            raise _classer_smtp(exc) from exc
+        return connexion
 
     def envoyer(self, message: Message) -> str:
         _garder_sur_la_machine("email", message)
@@ -137,16 +162,29 @@ class CanalEmail:
             to=[message.adresse],
             headers={"Message-ID": message.message_id, "X-Parcours-Cle": message.cle},
         )
-        connexion = get_connection(fail_silently=False)
         for nom, contenu, type_mime in message.pieces_jointes:
             email.attach(nom, contenu, type_mime)
         try:
-            connexion.open()  # connect, TLS, login: a failure here sent nothing
-        except Exception as exc:
-            raise _classer_smtp(exc) from exc
-        remise = self._surveiller_data(connexion, message)
+            try:
+                self._remettre(email, message)
+            except _ConnexionPerimee:  # a kept connection the server closed meanwhile
+                self.fermer()
+                self._remettre(email, message)
+        except Exception:
+            self.fermer()
+            raise
+        finally:
+            if not self.garder_ouverte:
+                self.fermer()
+        return message.message_id
+
+    def _remettre(self, email: EmailMessage, message: Message) -> None:
+        reprise = self._connexion is not None
+        if self._connexion is None:
+            self._connexion = self._ouvrir()
+        remise, retablir = self._surveiller_data(self._connexion, message)
         try:
-            connexion.send_messages([email])
+            self._connexion.send_messages([email])
         except Exception as exc:
             # After DATA began, only a reply code says "not accepted"; a lost connection or a
             # timeout leaves the outcome unknown.
@@ -155,22 +193,21 @@ class CanalEmail:
                     f"Connexion perdue pendant la remise du message ({exc.__class__.__name__} : "
                     f"{exc}) : le serveur l'a peut-être accepté."
                 ) from exc
+            if reprise and not remise and _connexion_coupee(exc):
+                raise _ConnexionPerimee from exc  # before DATA: nothing was handed over
             raise _classer_smtp(exc) from exc
         finally:
-            try:
-                connexion.close()
-            except Exception:  # noqa: BLE001 - the outcome is already known
-                journal.debug("Fermeture SMTP en erreur", exc_info=True)
-        return message.message_id
+            retablir()
 
     @staticmethod
-    def _surveiller_data(connexion, message: Message) -> list:
+    def _surveiller_data(connexion, message: Message):
         """Call message.avant_remise() just before the SMTP DATA command (Django's SMTP
-        backend). Other backends keep the message on the machine: nothing to watch."""
+        backend). Other backends keep the message on the machine: nothing to watch.
+        Returns (a list that is non-empty once DATA began, a function that unhooks)."""
         remise: list = []
         smtp = getattr(connexion, "connection", None)
         if not isinstance(smtp, smtplib.SMTP):
-            return remise
+            return remise, _rien
         data = smtp.data
 
         def data_surveillee(msg):
@@ -179,7 +216,44 @@ class CanalEmail:
             return data(msg)
 
         smtp.data = data_surveillee
-        return remise
+
+        def retablir():
+            smtp.data = data
+
+        return remise, retablir
+
+
+def _connexion_coupee(exc: Exception) -> bool:
+    """The connection itself failed (closed, reset), not a reply of the server. (SMTP's own
+    exceptions are OSErrors too.)"""
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or (
+        isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+    )
+
+
+class _ConnexionPerimee(Exception):
+    """A kept SMTP connection was found closed before DATA: open a new one, send again."""
+
+
+_session = threading.local()
+
+
+@contextlib.contextmanager
+def session():
+    """Within the block, `canal()` gives the same channel object for each kind, so the
+    e-mail channel keeps one SMTP connection for a whole batch; closed at the end."""
+    if getattr(_session, "canaux", None) is not None:  # already in a session
+        yield
+        return
+    _session.canaux = {}
+    try:
+        yield
+    finally:
+        canaux, _session.canaux = _session.canaux, None
+        for moyen in canaux.values():
+            fermer = getattr(moyen, "fermer", None)
+            if fermer is not None:
+                fermer()
 
 
 # --- SMS ---
@@ -317,9 +391,18 @@ class CanalAlerte:
         return f"alerte-{alerte.pk}"
 
 
-def canal(nom: str):
+def _nouveau_canal(nom: str, en_session: bool = False):
     if nom == "email":
-        return CanalEmail()
+        return CanalEmail(garder_ouverte=en_session)
     if nom == "alerte":
         return CanalAlerte()
     return canal_sms()
+
+
+def canal(nom: str):
+    canaux = getattr(_session, "canaux", None)
+    if canaux is None:
+        return _nouveau_canal(nom)
+    if nom not in canaux:
+        canaux[nom] = _nouveau_canal(nom, en_session=True)
+    return canaux[nom]

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evenements.natures import ErreurTransitoire, IssueIncertaine
+from evenements.pipeline import differer, ecrire_en_attente
 from notifications.canaux import ErreurDefinitive, Message, canal, message_id
 from notifications.models import Envoi, ModeleNotification
 
@@ -25,23 +26,42 @@ def _pieces(envoi: Envoi) -> list[tuple[str, bytes, str]]:
     return pieces
 
 
-def envoyer(envoi: Envoi) -> None:
-    """Send now. Each step is committed before the next: a killed worker leaves the truth
-    behind (README, "Garantie de livraison"). ErreurTransitoire (retry later),
-    ErreurDefinitive and IssueIncertaine (a person decides) propagate."""
-    moyen = canal(envoi.canal)
+def commencer(envoi: Envoi, serveur: str) -> list[str]:
+    """Mark an attempt as started (in memory); returns the fields to save."""
     envoi.tentatives += 1
     envoi.etat = Envoi.Etat.EN_COURS
     envoi.commence_le = timezone.now()
     envoi.remise_le = None
-    envoi.serveur = getattr(moyen, "serveur", "")[:200]
+    envoi.serveur = serveur[:200]
     envoi.message_id = envoi.message_id or message_id(envoi.cle)
-    champs = ["tentatives", "etat", "commence_le", "remise_le", "serveur", "message_id"]
-    envoi.save(update_fields=champs)
+    return ["tentatives", "etat", "commence_le", "remise_le", "serveur", "message_id"]
+
+
+def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
+    """Send now. Each step is committed before the next: a killed worker leaves the truth
+    behind (README, "Garantie de livraison"). ErreurTransitoire (retry later),
+    ErreurDefinitive and IssueIncertaine (a person decides) propagate.
+
+    `deja_en_cours`: the attempt was already committed "en cours" (with the rest of its
+    batch, see notifications.actions) before any server was contacted.
+
+    The step before the hand-over (`remise_le`) is an ordinary, synchronous commit: on disk
+    before DATA. The outcome is written with a deferred commit, with the action's own outcome
+    when an action runs (evenements.pipeline.differer): if it were ever lost, the record
+    written before the risk stands, and says "issue inconnue" (after DATA) or "not sent"
+    (before), never "sent" for a message that was not."""
+    ecrire_en_attente()  # a previous message's outcome, before this one begins
+    moyen = canal(envoi.canal)
+    if not deja_en_cours:
+        envoi.save(update_fields=commencer(envoi, getattr(moyen, "serveur", "")))
+    debut = timezone.now()
 
     def avant_remise() -> None:
         envoi.remise_le = timezone.now()
-        Envoi.objects.filter(pk=envoi.pk).update(remise_le=envoi.remise_le)
+        champs = {"remise_le": envoi.remise_le}
+        if deja_en_cours:  # the attempt itself begins now, in its batch
+            envoi.commence_le = champs["commence_le"] = debut
+        Envoi.objects.filter(pk=envoi.pk).update(**champs)
 
     message = Message(
         cle=envoi.cle,
@@ -57,17 +77,19 @@ def envoyer(envoi: Envoi) -> None:
         envoi.etat = Envoi.Etat.INCERTAIN
         envoi.remise_le = envoi.remise_le or timezone.now()
         envoi.erreur = str(exc)
-        envoi.save(update_fields=["etat", "remise_le", "erreur"])
+        differer(lambda: envoi.save(update_fields=["etat", "remise_le", "erreur"]))
         raise
     except (ErreurTransitoire, ErreurDefinitive) as exc:
         envoi.erreur = str(exc)
         envoi.etat = Envoi.Etat.ECHEC if isinstance(exc, ErreurDefinitive) else Envoi.Etat.A_ENVOYER
-        envoi.save(update_fields=["erreur", "etat"])
+        differer(lambda: envoi.save(update_fields=["erreur", "etat"]))
         raise
     envoi.etat = Envoi.Etat.ENVOYE
     envoi.envoye_le = timezone.now()
     envoi.erreur = ""
-    envoi.save()
+    differer(
+        lambda: envoi.save(update_fields=["etat", "envoye_le", "erreur", "identifiant_fournisseur"])
+    )
 
 
 def programmer_email(

@@ -7,6 +7,7 @@ nothing that can make a huge output from a short source (lorem, ljust, stringfor
 `rendre` uses the same engine, so what was accepted is what is sent.
 """
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -105,7 +106,10 @@ def _profondeur_boucles(noeuds: Iterable[Node], profondeur: int = 0) -> int:
     return plus_profonde
 
 
+@functools.lru_cache(maxsize=512)
 def _compiler(source: str, moteur: Engine):
+    """Compiled once per source and engine: a batch sends the same templates again and again
+    (a compiled Template is immutable once built and may be rendered many times)."""
     try:
         return moteur.from_string(source)
     except TemplateSyntaxError as exc:

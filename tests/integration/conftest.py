@@ -30,16 +30,19 @@ def port_libre() -> int:
 class Boite:
     """aiosmtpd handler: a mailbox that can refuse (451) or be slow, on demand.
 
-    `pause_apres_data`: the first message is stored (accepted: the server has it) and the
-    reply is held that long, so a test can kill the sender in between (`data_recue` set)."""
+    `pause_apres_data`: the first message (or the `pause_au_message`-th) is stored (accepted:
+    the server has it) and the reply is held that long, so a test can kill the sender in
+    between (`data_recue` set; `reponse_retenue` set for the held one)."""
 
     def __init__(self):
         self.messages = []
         self.refus = False
         self.lenteur = 0.0
         self.pause_apres_data = 0.0
+        self.pause_au_message = 1
         self.rcpt_en_cours = threading.Event()
         self.data_recue = threading.Event()
+        self.reponse_retenue = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         self.rcpt_en_cours.set()
@@ -54,8 +57,9 @@ class Boite:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         self.data_recue.set()
-        if self.pause_apres_data:
+        if self.pause_apres_data and len(self.messages) >= self.pause_au_message:
             pause, self.pause_apres_data = self.pause_apres_data, 0.0
+            self.reponse_retenue.set()
             await asyncio.sleep(pause)
         return "250 OK"
 

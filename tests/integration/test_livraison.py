@@ -16,6 +16,7 @@ from evenements import pipeline
 from evenements.models import ActionDeclenchee, EtatAction, TypeEvenement
 from evenements.services import enregistrer_evenement
 from notifications.models import Envoi
+from tests.factories import DossierFactory, FinanceurFactory
 from tests.integration.conftest import RACINE, attendre
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,6 +64,63 @@ def test_worker_tue_apres_acceptation_smtp_rien_n_est_renvoye_sans_decision(
     attendre(lambda: recharger(action).etat == EtatAction.EXECUTEE, delai=60)
     premier, second = smtp.pour(adresse)
     assert premier["Message-ID"] == second["Message-ID"] == envoi.message_id  # recognisable
+
+
+def test_worker_tue_au_milieu_d_un_lot_rien_perdu_rien_en_double(
+    lancer_worker, file_celery, smtp, equipe_a, alice, types
+):
+    """Six actions queued, one worker takes them as one batch; the server accepts the third
+    message and holds its reply; the worker is killed (SIGKILL) there. Afterwards, with
+    another worker: the first two were sent once, the third waits "à vérifier" (sent once,
+    never again without a person), the last three (claimed, not started) are sent once by the
+    other worker. Nothing lost, nothing sent twice."""
+    actions = []
+    for numero in range(6):
+        dossier = DossierFactory(
+            equipe=equipe_a,
+            referent=alice,
+            beneficiaire__consentement_email=False,  # one e-mail per dossier: the financeur's
+            financeur=FinanceurFactory(emails_contact=f"lot{numero}@financeur.example"),
+        )
+        entree = enregistrer_evenement(
+            dossier=dossier, type_evenement=types["entree"], auteur=alice
+        )
+        # Its messages wait in the queue: no worker yet.
+        actions.append(
+            entree.actions.get(configuration__modelenotification__destinataire="financeur")
+        )
+    smtp.pause_au_message, smtp.pause_apres_data = 3, 8
+    premier = lancer_worker()
+    attendre(smtp.reponse_retenue.is_set, message="le troisième message n'est pas arrivé")
+    # The batch as the killed worker leaves it: the facts are on record.
+    assert [recharger(a).etat for a in actions[:2]] == [EtatAction.EXECUTEE] * 2
+    interrompu = Envoi.objects.get(action=actions[2])
+    assert interrompu.etat == Envoi.Etat.EN_COURS and interrompu.remise_le is not None
+    suivants = Envoi.objects.filter(action__in=actions[3:])
+    assert {(e.etat, e.remise_le) for e in suivants} == {(Envoi.Etat.EN_COURS, None)}
+    assert {recharger(a).etat for a in actions[2:]} == {EtatAction.EN_COURS}
+    os.kill(premier.processus.pid, signal.SIGKILL)
+
+    lancer_worker()  # another worker takes over once the lease has run out
+    attendre(
+        lambda: (
+            not ActionDeclenchee.objects.filter(
+                pk__in=[a.pk for a in actions],
+                etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS],
+            ).exists()
+        ),
+        delai=60,
+        message="des actions du lot n'ont pas été reprises",
+    )
+    time.sleep(4)  # any silent resend would arrive now
+    adresses = [f"lot{numero}@financeur.example" for numero in range(6)]
+    assert [len(smtp.pour(adresse)) for adresse in adresses] == [1] * 6  # each exactly once
+    etats = [(recharger(a).etat, recharger(a).tentatives) for a in actions]
+    assert etats[:2] == [(EtatAction.EXECUTEE, 1)] * 2
+    assert etats[2][0] == EtatAction.A_VERIFIER  # after DATA: a person decides
+    assert etats[3:] == [(EtatAction.EXECUTEE, 2)] * 3  # taken over, sent by the other worker
+    assert Envoi.objects.get(action=actions[2]).etat == Envoi.Etat.INCERTAIN
+    assert "Renvoyer" in recharger(actions[2]).raison
 
 
 def test_le_balayage_ne_republie_que_ce_qui_a_ete_perdu(
