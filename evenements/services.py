@@ -37,6 +37,14 @@ def types_proposes(dossier: Dossier) -> list:
     return [t for t in types_disponibles(dossier) if dossier.statut in t.statuts_autorises]
 
 
+def un_type_propose(dossier: Dossier) -> bool:
+    """Whether types_proposes() is not empty (one light query: no fields fetched)."""
+    statuts = types_disponibles(dossier).prefetch_related(None).values_list(
+        "statuts_autorises", flat=True
+    )
+    return any(dossier.statut in autorises for autorises in statuts)
+
+
 def _verrouiller(dossier: Dossier) -> Dossier:
     """Row lock: events on one dossier are recorded one after the other."""
     return Dossier.objects.select_for_update().select_related("prestation").get(pk=dossier.pk)
