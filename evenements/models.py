@@ -408,3 +408,18 @@ class ActionDeclenchee(models.Model):
     def libelle(self) -> str:
         prefixe = "Correction : " if self.corrige_id else ""
         return prefixe + str(self.configuration)
+
+
+class JetonConfiguration(models.Model):
+    """One row whose token the database renews on every write to the configuration that a
+    recording reads (types, their fields and prestations, configured actions, phases), by
+    triggers (migration 0011). evenements.configuration keeps that configuration per
+    process for the token it was read with."""
+
+    jeton = models.CharField("jeton", max_length=64)
+
+    class Meta:
+        verbose_name = "jeton de configuration"
+
+    def __str__(self) -> str:
+        return self.jeton
