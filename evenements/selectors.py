@@ -3,13 +3,13 @@
 import copy
 from dataclasses import dataclass, field
 
-from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 
+from config.francais import ordinal
 from dossiers.models import Dossier, Financeur, Phase, Statut
 from evenements import champs as champs_mod
 from evenements import droits
@@ -73,7 +73,7 @@ class Ligne:
     actions: list[ActionDeclenchee] = field(default_factory=list)
     # What the tab prints, computed once per row in Python (see _affichage).
     date: str = ""
-    ordre_du_jour: str = ""  # "2e du jour" when the day has several events
+    ordre_du_jour: str = ""  # "2ᵉ du jour" when the day has several events
     badges: list[tuple[str, str]] = field(default_factory=list)  # (CSS classes, text)
     auteur: str = ""
     commentaire: str = ""  # HTML (escaped, line breaks kept)
