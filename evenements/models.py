@@ -259,7 +259,16 @@ class Evenement(models.Model):
     class Meta:
         verbose_name = "événement"
         ordering = ["date", "rang", "pk"]
-        indexes = [models.Index(fields=["dossier", "date", "rang"])]
+        indexes = [
+            models.Index(fields=["dossier", "date", "rang"]),
+            # The active history in its order: a recording reads its last event, the tab a
+            # page of it, in a few index pages whatever the history's length.
+            models.Index(
+                fields=["dossier", "date", "rang", "id"],
+                condition=models.Q(supprime_le__isnull=True),
+                name="evenement_actifs_chrono",
+            ),
+        ]
         permissions = [
             ("modifier_tout_evenement", "Modifier les événements saisis par d'autres"),
         ]

@@ -92,20 +92,23 @@ def _histoire_depuis(
         return None, []
     if depuis is not None:
         date, rang = depuis
-        actifs = dossier.evenements.actifs()
-        avant = Q(date__lt=date) | Q(date=date, rang__lt=rang)
-        precedent = (
-            dernier
-            or (
-                actifs.filter(avant)
+        if dernier is not None:
+            precedent = dernier  # nothing to read
+        else:
+            avant = Q(date__lt=date) | Q(date=date, rang__lt=rang)
+            precedent = (
+                dossier.evenements.actifs()
+                .filter(avant)
                 .order_by("-date", "-rang", "-pk")
                 .values_list("date", "reprise")
-            ).first()
-        )
+                .first()
+            )
         if precedent is not None and precedent[1] is not None and precedent[0] <= aujourd_hui:
             if dernier is not None:
                 return precedent[1], []
-            suite = actifs.filter(Q(date__gt=date) | Q(date=date, rang__gte=rang))
+            suite = dossier.evenements.actifs().filter(
+                Q(date__gt=date) | Q(date=date, rang__gte=rang)
+            )
             return precedent[1], avec_types(suite.chronologiques())
     return None, histoire_active(dossier)
 
