@@ -260,13 +260,16 @@ def _lignes(dossier: Dossier, user, histoire, a_afficher) -> list[Ligne]:
 def historique(
     dossier: Dossier, user, *, recents_d_abord: bool, avec_supprimes: bool, page=None
 ) -> tuple[Page, list[Ligne]]:
-    """One page of the dossier's history: full rows for that page only (one query), steps
-    from the checkpoints of the shown days."""
+    """One page of the dossier's history: full rows for that page only, steps from the
+    checkpoints of the shown days."""
     evenements = _evenements(dossier, avec_supprimes)
     if recents_d_abord:
         evenements = evenements.reverse()
     page = Paginator(evenements.values_list("pk", flat=True), PAR_PAGE).get_page(page)
-    # One query: the page's ids as a subquery (LIMIT on the index first, joins after).
+    # The page's ids first (from the index), then their rows: two short queries whose plans
+    # do not depend on the planner's statistics (a subquery or a join with LIMIT can sort or
+    # loop over the whole history when they are missing, e.g. after a bulk import).
+    page.object_list = list(page.object_list)
     a_afficher = list(evenements.filter(pk__in=page.object_list))
     _partager_les_types(a_afficher)
     prefetch_related_objects(a_afficher, actions_affichees())
