@@ -1,9 +1,11 @@
 """Benchmarks: the Événements tab of a dossier with 10,000 events, and the dossier list over
 10,000 dossiers, each timed against a bare Django view issuing the same SELECTs, in the
-same run. Prints ratios (page time / bare SELECTs time). Run with `make bench`.
+same run (interleaved, one of each in turn). Prints ratios (page time / bare SELECTs time).
+Run with `make bench`.
 
-Data is bulk-inserted into a throwaway database (SQLite file, or the PostgreSQL database
-of BENCH_DATABASE_URL), never into the project's.
+Data is bulk-inserted into a throwaway database, never into the project's: a PostgreSQL
+database created and dropped on the BENCH_POSTGRES server (as production runs on it), the
+database of BENCH_DATABASE_URL, or a SQLite file with BENCH_SQLITE=1.
 """
 
 import datetime
@@ -12,16 +14,34 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(RACINE))
-dossier_tmp = tempfile.mkdtemp(prefix="parcours-bench-")
-os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", f"sqlite:///{dossier_tmp}/bench.sqlite3"
-)
+SERVEUR = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+JETABLE = None  # the PostgreSQL database this run creates and drops
+if os.environ.get("BENCH_DATABASE_URL"):
+    os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+elif os.environ.get("BENCH_SQLITE"):
+    dossier_tmp = tempfile.mkdtemp(prefix="parcours-bench-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{dossier_tmp}/bench.sqlite3"
+else:
+    JETABLE = f"parcours_bench_{uuid.uuid4().hex[:6]}"
+    os.environ["DATABASE_URL"] = f"{SERVEUR}/{JETABLE}"
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def psql(commande: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{SERVEUR}/postgres", autocommit=True) as connexion:
+        connexion.execute(commande)
+
+
+if JETABLE:
+    psql(f"CREATE DATABASE {JETABLE}")
 
 import django  # noqa: E402
 
@@ -37,7 +57,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", 10_000))
-REPETITIONS = 7
+REPETITIONS = 9
 
 
 def preparer():
@@ -89,13 +109,10 @@ def preparer():
     return client, dossiers[0]
 
 
-def mesurer(fonction):
-    durees = []
-    for _ in range(REPETITIONS):
-        debut = time.perf_counter()
-        fonction()
-        durees.append(time.perf_counter() - debut)
-    return statistics.median(durees)
+def mesurer(fonction) -> float:
+    debut = time.perf_counter()
+    fonction()
+    return time.perf_counter() - debut
 
 
 def comparer(nom, client, url):
@@ -111,8 +128,11 @@ def comparer(nom, client, url):
                 curseur.execute(sql)
                 curseur.fetchall()
 
-    page = mesurer(lambda: client.get(url))
-    nue = mesurer(vue_nue)
+    pages, nues = [], []
+    for _ in range(REPETITIONS):  # interleaved: both see the same load
+        pages.append(mesurer(lambda: client.get(url)))
+        nues.append(mesurer(vue_nue))
+    page, nue = statistics.median(pages), statistics.median(nues)
     print(
         f"{nom:<40} page {page * 1000:8.1f} ms | mêmes SELECT nus {nue * 1000:8.1f} ms | "
         f"ratio {page / nue:5.1f} | {len(toutes)} requêtes"
@@ -138,4 +158,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if JETABLE:
+            from django.db import connections
+
+            connections.close_all()
+            psql(f"DROP DATABASE IF EXISTS {JETABLE} WITH (FORCE)")

@@ -10,20 +10,28 @@ def peut_saisir(user, dossier: Dossier) -> bool:
     return user.has_perm("evenements.add_evenement") and peut_voir_dossier(user, dossier)
 
 
+def droits_sur_les_evenements(user, dossier: Dossier):
+    """For the events of one dossier: a function giving (may edit, may delete) for each.
+    The user's permissions and the dossier's team are checked once, not once per row."""
+    voit = peut_voir_dossier(user, dossier)
+    modifier = voit and user.has_perm("evenements.change_evenement")
+    modifier_tout = modifier and user.has_perm("evenements.modifier_tout_evenement")
+    supprimer = voit and user.has_perm("evenements.delete_evenement")
+
+    def pour(evenement: Evenement) -> tuple[bool, bool]:
+        if evenement.est_supprime:
+            return False, False
+        return modifier and (modifier_tout or evenement.auteur_id == user.pk), supprimer
+
+    return pour
+
+
 def peut_modifier(user, evenement: Evenement) -> bool:
-    if evenement.est_supprime or not user.has_perm("evenements.change_evenement"):
-        return False
-    if not peut_voir_dossier(user, evenement.dossier):
-        return False
-    return evenement.auteur_id == user.pk or user.has_perm("evenements.modifier_tout_evenement")
+    return droits_sur_les_evenements(user, evenement.dossier)(evenement)[0]
 
 
 def peut_supprimer(user, evenement: Evenement) -> bool:
-    return (
-        not evenement.est_supprime
-        and user.has_perm("evenements.delete_evenement")
-        and peut_voir_dossier(user, evenement.dossier)
-    )
+    return droits_sur_les_evenements(user, evenement.dossier)(evenement)[1]
 
 
 def qui_peut_piloter(dossier: Dossier) -> list:

@@ -259,7 +259,16 @@ class Evenement(models.Model):
     class Meta:
         verbose_name = "événement"
         ordering = ["date", "rang", "pk"]
-        indexes = [models.Index(fields=["dossier", "date", "rang"])]
+        indexes = [
+            models.Index(fields=["dossier", "date", "rang"]),
+            # The active history in its order: a recording reads its last event, the tab a
+            # page of it, in a few index pages whatever the history's length.
+            models.Index(
+                fields=["dossier", "date", "rang", "id"],
+                condition=models.Q(supprime_le__isnull=True),
+                name="evenement_actifs_chrono",
+            ),
+        ]
         permissions = [
             ("modifier_tout_evenement", "Modifier les événements saisis par d'autres"),
         ]
@@ -408,3 +417,18 @@ class ActionDeclenchee(models.Model):
     def libelle(self) -> str:
         prefixe = "Correction : " if self.corrige_id else ""
         return prefixe + str(self.configuration)
+
+
+class JetonConfiguration(models.Model):
+    """One row whose token the database renews on every write to the configuration that a
+    recording reads (types, their fields and prestations, configured actions, phases), by
+    triggers (migration 0011). evenements.configuration keeps that configuration per
+    process for the token it was read with."""
+
+    jeton = models.CharField("jeton", max_length=64)
+
+    class Meta:
+        verbose_name = "jeton de configuration"
+
+    def __str__(self) -> str:
+        return self.jeton

@@ -47,6 +47,7 @@ class Nature(Protocol):
     # called for each, in order, inside it.
     # Optional: `concerne(dossier) -> bool`. False: nothing to do for this dossier (billing
     # without a convention), so no outbox row is written and the preview does not list it.
+    # A function of the dossier only: kinds sharing one implementation ask it once per event.
 
 
 @dataclass

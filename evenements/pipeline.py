@@ -40,11 +40,27 @@ EN_ATTENTE = (EtatAction.A_EXECUTER, EtatAction.PLANIFIEE)
 FAITES = (EtatAction.EXECUTEE, EtatAction.A_REVOIR)
 
 
-def _configurations(evenement: Evenement) -> list[ActionConfiguree]:
-    configurations = ActionConfiguree.objects.filter(
-        type_evenement_id=evenement.type_evenement_id, actif=True
-    )
-    return [c for c in configurations if concerne(c, evenement.dossier)]
+def _configurations(
+    evenement: Evenement, configurations: list[ActionConfiguree] | None = None
+) -> list[ActionConfiguree]:
+    """The type's active configured actions that concern the dossier. `configurations`: the
+    type's active ones when the caller has them (evenements.configuration)."""
+    if configurations is None:
+        configurations = ActionConfiguree.objects.filter(
+            type_evenement_id=evenement.type_evenement_id, actif=True
+        )
+    verdicts: dict = {}  # kinds sharing one `concerne` (all billing kinds) ask it once
+
+    def concerne_le_dossier(configuration) -> bool:
+        fonction = getattr(nature(configuration.nature), "concerne", None)
+        if fonction is None:
+            return concerne(configuration, evenement.dossier)
+        cle = getattr(fonction, "__func__", fonction)
+        if cle not in verdicts:
+            verdicts[cle] = fonction(evenement.dossier)
+        return verdicts[cle]
+
+    return [c for c in configurations if concerne_le_dossier(c)]
 
 
 def _nouvelle_action(
@@ -72,14 +88,20 @@ def trop_tard(configuration, date: datetime.date, aujourd_hui: datetime.date) ->
     )
 
 
-def planifier(evenement: Evenement, aujourd_hui: datetime.date | None = None) -> list:
+def planifier(
+    evenement: Evenement,
+    aujourd_hui: datetime.date | None = None,
+    *,
+    configurations: list[ActionConfiguree] | None = None,
+) -> list:
     """Write the event's outbox rows (caller's transaction) and send them after commit."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     actions = [
         _nouvelle_action(evenement, configuration, aujourd_hui, 1)
-        for configuration in _configurations(evenement)
+        for configuration in _configurations(evenement, configurations)
     ]
-    ActionDeclenchee.objects.bulk_create(actions)
+    if actions:
+        ActionDeclenchee.objects.bulk_create(actions)
     envoyer_apres_commit([a.pk for a in actions if a.etat == EtatAction.A_EXECUTER])
     return actions
 

@@ -5,14 +5,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q, prefetch_related_objects
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from dossiers.dates import bornes_evenement, hors_bornes
 from dossiers.droits import exiger, peut_voir_dossier
 from dossiers.models import Dossier
 from dossiers.services import autre_dossier_ouvert
-from evenements import droits, pipeline
+from evenements import configuration, droits, pipeline
 from evenements.champs import valider_valeurs
 from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
 from evenements.rejeu import HistoireIllegale, RepriseImpossible, rejouer
@@ -37,12 +37,34 @@ def types_proposes(dossier: Dossier) -> list:
     return [t for t in types_disponibles(dossier) if dossier.statut in t.statuts_autorises]
 
 
+def un_type_propose(dossier: Dossier) -> bool:
+    """Whether types_proposes() is not empty (one light query: no fields fetched)."""
+    statuts = (
+        types_disponibles(dossier)
+        .prefetch_related(None)
+        .values_list("statuts_autorises", flat=True)
+    )
+    return any(dossier.statut in autorises for autorises in statuts)
+
+
 def _verrouiller(dossier: Dossier) -> Dossier:
-    """Row lock: events on one dossier are recorded one after the other."""
-    return Dossier.objects.select_for_update().select_related("prestation").get(pk=dossier.pk)
+    """Row lock on the dossier (only: `of`), so that events on one dossier are recorded
+    one after the other; the same statement reads the configuration token."""
+    return (
+        configuration.avec_jeton(
+            Dossier.objects.select_for_update(of=("self",)).select_related("prestation")
+        )
+    ).get(pk=dossier.pk)
+
+
+def _configuration(dossier: Dossier) -> configuration.Configuration:
+    """The configuration snapshot for the token read with the dossier's lock."""
+    return configuration.pour(getattr(dossier, "jeton_configuration", None))
 
 
 Position = tuple[datetime.date, int]
+# `dernier` when the dossier has no active event: the replay starts from nothing.
+RIEN_AVANT = (None, None)
 ETAT_DERIVE = [
     "statut",
     "financeur_id",
@@ -63,24 +85,30 @@ def _histoire_depuis(
     before it carries a checkpoint and is dated today or before, else the whole history.
 
     `dernier` is (date, reprise) of the last event when it is known to come just before
-    `depuis` (an event appended at the end): nothing else to read.
+    `depuis` (an event appended at the end): nothing else to read; RIEN_AVANT when there
+    is no active event at all.
     """
+    if dernier is RIEN_AVANT:
+        return None, []
     if depuis is not None:
         date, rang = depuis
-        actifs = dossier.evenements.actifs()
-        avant = Q(date__lt=date) | Q(date=date, rang__lt=rang)
-        precedent = (
-            dernier
-            or (
-                actifs.filter(avant)
+        if dernier is not None:
+            precedent = dernier  # nothing to read
+        else:
+            avant = Q(date__lt=date) | Q(date=date, rang__lt=rang)
+            precedent = (
+                dossier.evenements.actifs()
+                .filter(avant)
                 .order_by("-date", "-rang", "-pk")
                 .values_list("date", "reprise")
-            ).first()
-        )
+                .first()
+            )
         if precedent is not None and precedent[1] is not None and precedent[0] <= aujourd_hui:
             if dernier is not None:
                 return precedent[1], []
-            suite = actifs.filter(Q(date__gt=date) | Q(date=date, rang__gte=rang))
+            suite = dossier.evenements.actifs().filter(
+                Q(date__gt=date) | Q(date=date, rang__gte=rang)
+            )
             return precedent[1], avec_types(suite.chronologiques())
     return None, histoire_active(dossier)
 
@@ -112,6 +140,7 @@ def recalculer_dossier(
     par=None,
     depuis: Position | None = None,
     dernier: tuple | None = None,
+    phases: list | None = None,
 ) -> Dossier:
     """Replay the locked dossier's history and store its derived state.
 
@@ -119,7 +148,7 @@ def recalculer_dossier(
     checkpoint of the event before it (None: the whole history). `en_cours` is the event
     being written (maybe not saved yet): a refusal that names it is reported on its date.
     `par` is who acts: a refusal names another dossier only if they may see it.
-    `dernier`: see _histoire_depuis.
+    `dernier`: see _histoire_depuis. `phases`: the prestation's, when the caller has them.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     avant = [getattr(dossier, champ) for champ in ETAT_DERIVE]
@@ -129,12 +158,12 @@ def recalculer_dossier(
         histoire = _inserer(histoire, en_cours)
     try:
         try:
-            rejouer(dossier, histoire, aujourd_hui, depart=depart)
+            rejouer(dossier, histoire, aujourd_hui, phases=phases, depart=depart)
         except RepriseImpossible:
             histoire = histoire_active(dossier)
             if en_cours is not None and en_cours.pk is None:
                 histoire = _inserer(histoire, en_cours)
-            rejouer(dossier, histoire, aujourd_hui)
+            rejouer(dossier, histoire, aujourd_hui, phases=phases)
     except HistoireIllegale as exc:
         if en_cours is not None and (
             exc.evenement is en_cours or (en_cours.pk and exc.evenement.pk == en_cours.pk)
@@ -177,12 +206,13 @@ def _valider_saisie(
     motif_actuel: Motif | None = None,
     valeurs_actuelles: dict[str, Any] | None = None,
     date_actuelle: datetime.date | None = None,
+    config: configuration.Configuration | None = None,
 ) -> dict[str, Any]:
     """Check an entry; an event's unchanged date is not re-checked against the window."""
     erreurs: dict[str, list[str]] = {}
-    prefetch_related_objects([type_evenement], "champs")  # read by the checks and the replay
-    offerts = types_disponibles(dossier).filter(pk=type_evenement.pk)
-    if not offerts.exists():
+    config = config or _configuration(dossier)
+    config.attacher_champs(type_evenement)  # read by the checks and the replay
+    if type_evenement.pk not in config.types_offerts(dossier.prestation_id):
         erreurs["type_evenement"] = [
             f"Le type « {type_evenement} » n'est pas proposé pour la prestation "
             f"« {dossier.prestation} »."
@@ -248,6 +278,7 @@ def enregistrer_evenement(
     """Record an event: validate, store it, replay the dossier, plan its actions."""
     dossier = _verrouiller(dossier)
     exiger(droits.peut_saisir(auteur, dossier))
+    config = _configuration(dossier)
     date = date or timezone.localdate()
     valeurs = _valider_saisie(
         dossier=dossier,
@@ -256,6 +287,7 @@ def enregistrer_evenement(
         commentaire=commentaire,
         motif=motif,
         valeurs=valeurs or {},
+        config=config,
     )
     # One read gives the last event: appended after it, its checkpoint is all the replay needs.
     dernier = (
@@ -280,15 +312,22 @@ def enregistrer_evenement(
         auteur=auteur,
     )
     # Replayed before the INSERT, so that the row is written once with its checkpoint.
+    if dernier is None:
+        dernier = RIEN_AVANT
+    elif a_la_fin:
+        dernier = (dernier[0], dernier[2])
+    else:
+        dernier = None
     recalculer_dossier(
         dossier,
         en_cours=evenement,
         par=auteur,
         depuis=(date, rang),
-        dernier=(dernier[0], dernier[2]) if a_la_fin and dernier is not None else None,
+        dernier=dernier,
+        phases=config.phases(dossier.prestation_id),
     )
     _enregistrer_revision(evenement, auteur, "Création")
-    pipeline.planifier(evenement)
+    pipeline.planifier(evenement, configurations=config.actions(type_evenement.pk))
     return evenement
 
 

@@ -56,7 +56,7 @@ def onglet(request, dossier_pk):
 
 def _aucun_type_possible(dossier) -> str:
     """Why no event can be recorded now (a closed dossier), or "" when some can."""
-    if services.types_proposes(dossier):
+    if services.un_type_propose(dossier):
         return ""
     return (
         f"Ce dossier est « {dossier.get_statut_display()} » : aucun type d'événement ne peut "

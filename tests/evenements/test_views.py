@@ -233,3 +233,45 @@ def test_revision_de_suppression_a_l_heure_locale_et_nom_complet(client, rose, d
     detail = client.get(reverse("evenements:detail", args=[entree.pk])).content.decode()
     assert f"— → {timezone.localtime(entree.supprime_le):%d/%m/%Y %H:%M}" in detail
     assert rose.get_full_name() in detail
+
+
+def test_lignes_de_l_onglet_ordre_du_jour_commentaire_et_suppression(
+    client, rose, dossier, types, aujourd_hui
+):
+    """The per-row texts, computed in Python for the whole page, read as the user expects."""
+    from evenements.services import supprimer_evenement
+
+    enregistrer_evenement(
+        dossier=dossier, type_evenement=types["entree"], auteur=rose, date=aujourd_hui - jours(3)
+    )
+    premier = enregistrer_evenement(
+        dossier=dossier,
+        type_evenement=types["validation-etape"],
+        auteur=rose,
+        commentaire="Ligne 1\n<b>Ligne 2</b>",
+        valeurs={"etape": "CV"},
+    )
+    doublon = enregistrer_evenement(
+        dossier=dossier,
+        type_evenement=types["validation-etape"],
+        auteur=rose,
+        valeurs={"etape": "CV"},
+    )
+    supprimer_evenement(evenement=doublon, par=rose, raison="Saisi deux fois")
+    enregistrer_evenement(
+        dossier=dossier,
+        type_evenement=types["validation-etape"],
+        auteur=rose,
+        valeurs={"etape": "Lettre"},
+    )
+    client.force_login(rose)
+    page = client.get(
+        reverse("evenements:onglet", args=[dossier.pk]), {"supprimes": "1"}
+    ).content.decode()
+    assert "2ᵉ du jour" in page  # the deleted one no longer counts in the day's order
+    assert "Ligne 1<br>&lt;b&gt;Ligne 2&lt;/b&gt;" in page  # escaped, line breaks kept
+    assert "Étape ou objectif validé : CV" in page
+    assert f"par {rose.get_full_name()} : Saisi deux fois" in page
+    assert '<span class="badge abandonne">supprimé</span>' in page
+    assert f'href="/evenements/{premier.pk}/modifier/"' in page
+    assert f'action="/evenements/{premier.pk}/deplacer/"' in page
