@@ -168,7 +168,7 @@ def executer() -> None:
     )
 
     # 2. throughput of 1, 2, 4 worker processes
-    debit_des_workers(boite, equipe, user, prestation, configuration)
+    debit_des_workers(boite, equipe, user, prestation, configurations[0])
     controleur.stop()
 
 
