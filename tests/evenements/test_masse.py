@@ -208,6 +208,10 @@ def test_requetes_par_dossier_constantes(
 ):
     """The batch costs a fixed overhead plus exactly what one enregistrer_evenement costs
     for each dossier: no N+1 around the service."""
+    # the configuration a recording reads is kept per process: warm it first
+    enregistrer_evenement(
+        dossier=nouveau("Amorce"), type_evenement=types["entree"], auteur=alice, date=aujourd_hui
+    )
     temoin = Dossier.objects.get(pk=nouveau("Temoin").pk)
     assert peut_saisir(alice, temoin)  # permissions and teams cached, as in a request
     with CaptureQueriesContext(connection) as seul:
