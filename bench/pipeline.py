@@ -190,7 +190,7 @@ def lancer_worker(numero: int) -> subprocess.Popen:
             FILE,
             "-n",
             f"bench{numero}-{uuid.uuid4().hex[:4]}@%h",
-            "--loglevel=INFO",
+            "--loglevel=" + os.environ.get("NIVEAU", "INFO"),
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",

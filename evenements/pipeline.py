@@ -4,7 +4,8 @@
 - after commit, each due row is handed to Celery (or run in-process when embedded).
 - executer_lot(): claims the due rows it is given and up to ACTIONS_LOT others in one
   transaction (row locks, SKIP LOCKED + lease), lets each kind prepare its part in bulk, runs
-  them in each dossier's recorded order, writes each outcome. executer(): the same, one row.
+  them in each dossier's recorded order; outcomes are written together (batch end, or once
+  one has waited ISSUES_DELAI_SECONDES). executer(): the same, one row.
 - balayer(): periodic sweep; due planned rows, rows left "à exécuter" (broker down at
   commit time) and stale claims (worker killed) are handed over again. None is lost, and a
   row handed over less than ACTIONS_RETRANSMISSION_SECONDES ago is left to its message.
@@ -17,6 +18,7 @@ import contextlib
 import datetime
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -218,29 +220,22 @@ def _differer_le_commit() -> None:
         curseur.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-_ecritures = threading.local()  # outcomes waiting for the running action's own
+_ecritures = threading.local()  # during a batch: outcomes not written yet
+# Outcomes of a batch wait at most this long in memory (then written at the next outcome).
+ISSUES_DELAI_SECONDES = 1.0
 
 
 def differer(ecriture: Callable[[], None]) -> None:
-    """Write an outcome (a kind's record, e.g. an Envoi "envoyé") in the same deferred
-    commit as the running action's outcome: one transaction for both. Outside an action
-    run, at once, in a deferred commit of its own. At most one waits at a time: a kind's
-    next step writes it first (ecrire_en_attente)."""
+    """Write a kind's outcome record (e.g. an Envoi "envoyé"). During a batch, with the
+    batch's action outcomes (_ecrire_les_issues), unless the kind writes it sooner with its
+    next step (the same function given twice is written once); elsewhere at once, in a
+    deferred commit."""
     en_attente = getattr(_ecritures, "liste", None)
     if en_attente is None:
         with ecriture_differee():
             ecriture()
-        return
-    ecrire_en_attente()
-    en_attente.append(ecriture)
-
-
-def ecrire_en_attente() -> None:
-    """Write the outcome waiting for the action's, now (before a next step begins)."""
-    en_attente = getattr(_ecritures, "liste", None)
-    if en_attente:
-        with ecriture_differee():
-            _vider(en_attente)
+    elif ecriture not in en_attente:
+        en_attente.append(ecriture)
 
 
 def _vider(en_attente: list) -> None:
@@ -382,24 +377,52 @@ def _charger_configurations(actions: list[ActionDeclenchee]) -> None:
 
 
 def _terminer(action: ActionDeclenchee, **champs) -> None:
-    """Write the outcome. A deferred commit is enough (see ecriture_differee): the row's
-    claim, and the records the kind made before any risk, are already on disk."""
+    """Note the outcome; written with the batch's others (_ecrire_les_issues), at once if
+    the oldest waits for ISSUES_DELAI_SECONDES already (a slow server)."""
     champs.setdefault("terminee_le", timezone.now())
-    with ecriture_differee():
-        _vider(getattr(_ecritures, "liste", None) or [])
-        ActionDeclenchee.objects.filter(pk=action.pk, etat=EtatAction.EN_COURS).update(**champs)
+    for nom, valeur in champs.items():
+        setattr(action, nom, valeur)
+    _ecritures.issues.append((action, tuple(sorted(champs))))
+    if time.monotonic() - _ecritures.depuis >= ISSUES_DELAI_SECONDES:
+        _ecrire_les_issues()
+
+
+def _ecrire_les_issues() -> None:
+    """One transaction for the outcomes noted so far: the kinds' records, then one UPDATE
+    per set of fields for the actions (only rows still claimed). A deferred commit is
+    enough (see ecriture_differee): each row's claim, and the records the kinds made
+    before any risk, are already on disk; a killed worker leaves its rows "en cours" and the
+    takeover finds their records."""
+    issues, ecritures = _ecritures.issues, _ecritures.liste
+    if issues or ecritures:
+        par_champs: dict[tuple, list[ActionDeclenchee]] = {}
+        for action, champs in issues:
+            par_champs.setdefault(champs, []).append(action)
+        with ecriture_differee():
+            _vider(ecritures)
+            for champs, actions in par_champs.items():
+                ActionDeclenchee.objects.filter(etat=EtatAction.EN_COURS).bulk_update(
+                    actions, champs
+                )
+        issues.clear()
+    _ecritures.depuis = time.monotonic()
+
+
+@contextlib.contextmanager
+def _issues_du_lot():
+    """Outcomes noted during the block are written by its end."""
+    _ecritures.issues, _ecritures.liste, _ecritures.depuis = [], [], time.monotonic()
+    try:
+        yield
+    finally:
+        try:
+            _ecrire_les_issues()
+        finally:
+            _ecritures.issues = _ecritures.liste = None
 
 
 def _executer_reclamee(action: ActionDeclenchee) -> int:
     """Run a claimed action; returns seconds after which to try again (0: done)."""
-    _ecritures.liste = []
-    try:
-        return _executer_et_terminer(action)
-    finally:
-        _ecritures.liste = None  # not written if writing the outcome failed: see differer
-
-
-def _executer_et_terminer(action: ActionDeclenchee) -> int:
     try:
         resultat = nature(action.configuration.nature).executer(action)
     except ActionIgnoree as exc:
@@ -467,9 +490,10 @@ def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
 
     One claim for the whole batch; each kind may prepare its part in bulk (`Nature.lot`: its
     data in one query, its records written before any risk, one connection to its server);
-    then each action runs in its dossier's recorded order and its outcome is written as
-    before. An action that must be tried again later holds back the batch's next actions of
-    its dossier (given back, unstarted). Every action starts with at least half a lease
+    then each action runs in its dossier's recorded order; the outcomes are written together
+    (see _ecrire_les_issues), at the end or once one has waited ISSUES_DELAI_SECONDES. An
+    action that must be tried again later holds back the batch's next actions of its
+    dossier (given back, unstarted). Every action starts with at least half a lease
     ahead (renewed in mid-batch if need be).
 
     Returns {pk: seconds}: the rows to hand over again after that delay."""
@@ -493,6 +517,7 @@ def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
         par_nature.setdefault(action.configuration.nature, []).append(action)
     retenus: dict[int, int] = {}  # dossier -> delay, after an action to try again later
     with contextlib.ExitStack() as pile:
+        pile.enter_context(_issues_du_lot())
         for code, actions in par_nature.items():
             preparer = getattr(nature(code), "lot", None)
             if preparer is not None:
@@ -500,6 +525,7 @@ def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
         restantes = reclamees
         while restantes:
             if timezone.now() >= echeance:
+                _ecrire_les_issues()
                 restantes = _prolonger(restantes)
                 echeance = timezone.now() + _bail() / 2
                 if not restantes:

@@ -5,13 +5,16 @@ the dossier's delivery log, sent at most once per key, retried on transient fail
 """
 
 import logging
+import threading
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from evenements.natures import ErreurTransitoire, IssueIncertaine
-from evenements.pipeline import differer, ecrire_en_attente
+from evenements.pipeline import differer
 from notifications.canaux import ErreurDefinitive, Message, canal, message_id
 from notifications.models import Envoi, ModeleNotification
 
@@ -37,8 +40,54 @@ def commencer(envoi: Envoi, serveur: str) -> list[str]:
     return ["tentatives", "etat", "commence_le", "remise_le", "serveur", "message_id"]
 
 
+_issues = threading.local()  # outcomes of this thread's attempts not written yet
+
+
+def _noter_issue(envoi: Envoi, *champs: str) -> None:
+    """An attempt's outcome: during an action batch, written with the next message's step
+    before the server (one statement) or with the batch's outcomes; elsewhere at once."""
+    en_attente = _issues.__dict__.setdefault("envois", {})
+    _, deja = en_attente.get(envoi.pk, (envoi, ()))
+    en_attente[envoi.pk] = (envoi, {*deja, *champs})
+    differer(_ecrire_les_issues)
+
+
+def _ecrire_les_issues(envoi: Envoi | None = None, champs: set[str] = frozenset()) -> None:
+    """The outcomes waiting, and `envoi`'s `champs`, in one UPDATE statement: outside a
+    transaction it commits on its own (an ordinary, synchronous commit)."""
+    en_attente = getattr(_issues, "envois", None) or {}
+    lignes = dict(en_attente)
+    if envoi is not None:
+        _, deja = lignes.get(envoi.pk, (envoi, ()))
+        lignes[envoi.pk] = (envoi, {*deja, *champs})
+    if lignes:
+        _mettre_a_jour(
+            [e for e, _ in lignes.values()], set().union(*(c for _, c in lignes.values()))
+        )
+    en_attente.clear()
+
+
+def _mettre_a_jour(envois: list[Envoi], champs: set[str]) -> None:
+    """Each record's own values of `champs`, in one statement (bulk_update, without the
+    transaction it opens)."""
+    valeurs = {}
+    for nom in sorted(champs):
+        champ = Envoi._meta.get_field(nom)
+        cas = Case(
+            *(
+                When(pk=e.pk, then=Value(getattr(e, champ.attname), output_field=champ))
+                for e in envois
+            ),
+            output_field=champ,
+        )
+        if connection.features.requires_casted_case_in_updates:
+            cas = Cast(cas, output_field=champ)
+        valeurs[champ.attname] = cas
+    Envoi.objects.filter(pk__in=[e.pk for e in envois]).update(**valeurs)
+
+
 def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
-    """Send now. Each step is committed before the next: a killed worker leaves the truth
+    """Send now. Each step is on record before the next: a killed worker leaves the truth
     behind (README, "Garantie de livraison"). ErreurTransitoire (retry later),
     ErreurDefinitive and IssueIncertaine (a person decides) propagate.
 
@@ -46,11 +95,11 @@ def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
     batch, see notifications.actions) before any server was contacted.
 
     The step before the hand-over (`remise_le`) is an ordinary, synchronous commit: on disk
-    before DATA. The outcome is written with a deferred commit, with the action's own outcome
-    when an action runs (evenements.pipeline.differer): if it were ever lost, the record
-    written before the risk stands, and says "issue inconnue" (after DATA) or "not sent"
-    (before), never "sent" for a message that was not."""
-    ecrire_en_attente()  # a previous message's outcome, before this one begins
+    before DATA; the previous messages' outcomes ride in the same statement. An outcome is
+    otherwise written with a deferred commit, with the batch's action outcomes
+    (evenements.pipeline.differer): if it were ever lost, the record written before the risk
+    stands, and says "issue inconnue" (after DATA) or "not sent" (before), never "sent" for a
+    message that was not."""
     moyen = canal(envoi.canal)
     if not deja_en_cours:
         envoi.save(update_fields=commencer(envoi, getattr(moyen, "serveur", "")))
@@ -58,10 +107,11 @@ def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
 
     def avant_remise() -> None:
         envoi.remise_le = timezone.now()
-        champs = {"remise_le": envoi.remise_le}
+        champs = {"remise_le"}
         if deja_en_cours:  # the attempt itself begins now, in its batch
-            envoi.commence_le = champs["commence_le"] = debut
-        Envoi.objects.filter(pk=envoi.pk).update(**champs)
+            envoi.commence_le = debut
+            champs.add("commence_le")
+        _ecrire_les_issues(envoi, champs)
 
     message = Message(
         cle=envoi.cle,
@@ -77,19 +127,17 @@ def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
         envoi.etat = Envoi.Etat.INCERTAIN
         envoi.remise_le = envoi.remise_le or timezone.now()
         envoi.erreur = str(exc)
-        differer(lambda: envoi.save(update_fields=["etat", "remise_le", "erreur"]))
+        _noter_issue(envoi, "etat", "remise_le", "erreur")
         raise
     except (ErreurTransitoire, ErreurDefinitive) as exc:
         envoi.erreur = str(exc)
         envoi.etat = Envoi.Etat.ECHEC if isinstance(exc, ErreurDefinitive) else Envoi.Etat.A_ENVOYER
-        differer(lambda: envoi.save(update_fields=["erreur", "etat"]))
+        _noter_issue(envoi, "erreur", "etat")
         raise
     envoi.etat = Envoi.Etat.ENVOYE
     envoi.envoye_le = timezone.now()
     envoi.erreur = ""
-    differer(
-        lambda: envoi.save(update_fields=["etat", "envoye_le", "erreur", "identifiant_fournisseur"])
-    )
+    _noter_issue(envoi, "etat", "envoye_le", "erreur", "identifiant_fournisseur")
 
 
 def programmer_email(

@@ -71,9 +71,9 @@ def test_worker_tue_au_milieu_d_un_lot_rien_perdu_rien_en_double(
 ):
     """Six actions queued, one worker takes them as one batch; the server accepts the third
     message and holds its reply; the worker is killed (SIGKILL) there. Afterwards, with
-    another worker: the first two were sent once, the third waits "à vérifier" (sent once,
-    never again without a person), the last three (claimed, not started) are sent once by the
-    other worker. Nothing lost, nothing sent twice."""
+    another worker: the first two were sent once (closed from their records), the third
+    waits "à vérifier" (sent once, never again without a person), the last three (claimed,
+    not started) are sent once by the other worker. Nothing lost, nothing sent twice."""
     actions = []
     for numero in range(6):
         dossier = DossierFactory(
@@ -92,8 +92,12 @@ def test_worker_tue_au_milieu_d_un_lot_rien_perdu_rien_en_double(
     smtp.pause_au_message, smtp.pause_apres_data = 3, 8
     premier = lancer_worker()
     attendre(smtp.reponse_retenue.is_set, message="le troisième message n'est pas arrivé")
-    # The batch as the killed worker leaves it: the facts are on record.
-    assert [recharger(a).etat for a in actions[:2]] == [EtatAction.EXECUTEE] * 2
+    # The batch as the killed worker leaves it: the facts are on record. The first two
+    # records say "envoyé" (written with the next message's step before DATA); their actions'
+    # outcomes wait to be written with the batch's (at its end, or after a second).
+    envoyes = Envoi.objects.filter(action__in=actions[:2])
+    assert {(e.etat, e.envoye_le is not None) for e in envoyes} == {(Envoi.Etat.ENVOYE, True)}
+    assert [recharger(a).etat for a in actions[:2]] == [EtatAction.EN_COURS] * 2
     interrompu = Envoi.objects.get(action=actions[2])
     assert interrompu.etat == Envoi.Etat.EN_COURS and interrompu.remise_le is not None
     suivants = Envoi.objects.filter(action__in=actions[3:])
@@ -116,7 +120,9 @@ def test_worker_tue_au_milieu_d_un_lot_rien_perdu_rien_en_double(
     adresses = [f"lot{numero}@financeur.example" for numero in range(6)]
     assert [len(smtp.pour(adresse)) for adresse in adresses] == [1] * 6  # each exactly once
     etats = [(recharger(a).etat, recharger(a).tentatives) for a in actions]
-    assert etats[:2] == [(EtatAction.EXECUTEE, 1)] * 2
+    # Taken over and closed from their records, without sending again.
+    assert etats[:2] == [(EtatAction.EXECUTEE, 2)] * 2
+    assert all("E-mail envoyé à lot" in recharger(a).resultat for a in actions[:2])
     assert etats[2][0] == EtatAction.A_VERIFIER  # after DATA: a person decides
     assert etats[3:] == [(EtatAction.EXECUTEE, 2)] * 3  # taken over, sent by the other worker
     assert Envoi.objects.get(action=actions[2]).etat == Envoi.Etat.INCERTAIN

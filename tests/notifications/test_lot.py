@@ -67,7 +67,7 @@ def test_un_lot_ne_reclame_pas_plus_que_sa_taille(equipe_a, alice, types):
 def test_un_lot_d_e_mails_un_nombre_de_requetes_fixe_plus_un_nombre_fixe_par_message(
     equipe_a, alice, types, django_assert_num_queries
 ):
-    """No N+1: 4 then 12 actions, the difference is the per-message writes only."""
+    """No N+1: 4 then 12 actions, the same queries (outcomes written together)."""
     entrees(2, equipe_a, alice, types)
     with django_assert_num_queries(FIXE + 4 * PAR_MESSAGE):
         attentes = pipeline.executer_lot([], supplement=50)
@@ -81,12 +81,37 @@ def test_un_lot_d_e_mails_un_nombre_de_requetes_fixe_plus_un_nombre_fixe_par_mes
     assert set(Envoi.objects.values_list("etat", flat=True)) == {Envoi.Etat.ENVOYE}
 
 
+@pytest.mark.parametrize(("delai", "vues"), [(1000, [0, 0, 0, 0]), (0, [0, 1, 2, 3])])
+def test_les_issues_d_un_lot_sont_ecrites_ensemble_ou_des_qu_une_attend_trop(
+    equipe_a, alice, types, monkeypatch, delai, vues
+):
+    """Outcomes are written together at the end of the batch; once one has waited longer
+    than ISSUES_DELAI_SECONDES (a slow server), at the next outcome: a slow batch shows its
+    progress on the dossier."""
+    monkeypatch.setattr(pipeline, "ISSUES_DELAI_SECONDES", delai)
+    entrees(2, equipe_a, alice, types)
+    executees_a_chaque_message = []
+    remettre = canaux.CanalEmail._remettre
+
+    def remettre_en_comptant(canal, email, message):
+        executees_a_chaque_message.append(
+            ActionDeclenchee.objects.filter(etat=EtatAction.EXECUTEE).count()
+        )
+        return remettre(canal, email, message)
+
+    monkeypatch.setattr(canaux.CanalEmail, "_remettre", remettre_en_comptant)
+    pipeline.executer_lot([], supplement=50)
+    assert executees_a_chaque_message == vues
+    assert ActionDeclenchee.objects.filter(etat=EtatAction.EXECUTEE).count() == 4
+    assert set(Envoi.objects.values_list("etat", flat=True)) == {Envoi.Etat.ENVOYE}
+
+
 # The batch: claim (5), configurations (2), events and what their messages read (1 + 6),
-# existing records (1), records "en cours" (savepoint, insert, release). Each e-mail: its
-# record's outcome and its action's, in one transaction (savepoint, two updates, release).
-# (With SMTP, one more: `remise_le` before DATA.)
-FIXE = 5 + 2 + 7 + 1 + 3
-PAR_MESSAGE = 4
+# existing records (1), records "en cours" (savepoint, insert, release), then all outcomes
+# in one transaction (savepoint, records, actions, release). Each e-mail: nothing more here;
+# with SMTP, one statement before DATA (`remise_le`, with the previous outcomes).
+FIXE = 5 + 2 + 7 + 1 + 3 + 4
+PAR_MESSAGE = 0
 
 
 def test_un_lot_garde_l_ordre_des_evenements_d_un_dossier(dossier, types, alice):
@@ -249,9 +274,14 @@ def test_hors_session_une_connexion_par_message(smtp_local):
     assert len(smtp_local.messages) == 3 and smtp_local.connexions == 3
 
 
-def test_un_lot_d_e_mails_une_seule_connexion_smtp(equipe_a, alice, types, smtp_local):
+def test_un_lot_d_e_mails_une_seule_connexion_smtp(
+    equipe_a, alice, types, smtp_local, django_assert_num_queries
+):
+    """One connection, and one statement per message before DATA: its `remise_le`, with the
+    previous message's outcome."""
     entrees(5, equipe_a, alice, types)
-    assert pipeline.executer_lot([], supplement=50) == {}
+    with django_assert_num_queries(FIXE + 10 * 1):
+        assert pipeline.executer_lot([], supplement=50) == {}
     assert len(smtp_local.messages) == 10 and smtp_local.connexions == 1
     envois = Envoi.objects.all()
     assert {e.etat for e in envois} == {Envoi.Etat.ENVOYE}
