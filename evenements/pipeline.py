@@ -1,7 +1,8 @@
 """The action pipeline: outbox rows written with the event, run after commit, exactly once.
 
 - planifier(): in the event's transaction, one ActionDeclenchee per active configured action.
-- after commit, each due row is handed to Celery (or run in-process when embedded).
+- after commit, the due rows are handed to Celery, one message per batch of ACTIONS_LOT ids
+  (or run in-process when embedded); a new row carries its hand-over time from its INSERT.
 - executer_lot(): claims the due rows it is given and up to ACTIONS_LOT others in one
   transaction (row locks, SKIP LOCKED + lease), lets each kind prepare its part in bulk, runs
   them in each dossier's recorded order, writes each outcome. executer(): the same, one row.
@@ -101,9 +102,19 @@ def planifier(
         for configuration in _configurations(evenement, configurations)
     ]
     if actions:
+        _noter_transmission(actions)
         ActionDeclenchee.objects.bulk_create(actions)
-    envoyer_apres_commit([a.pk for a in actions if a.etat == EtatAction.A_EXECUTER])
+    envoyer_apres_commit([a.pk for a in actions if a.transmise_le], notees=True)
     return actions
+
+
+def _noter_transmission(actions: list[ActionDeclenchee]) -> None:
+    """New rows "à exécuter" carry their hand-over time in their INSERT (no UPDATE after the
+    publish): the sweep leaves them to their message; a failed publish clears it again."""
+    maintenant = timezone.now()
+    for action in actions:
+        if action.etat == EtatAction.A_EXECUTER:
+            action.transmise_le = maintenant
 
 
 def _generation(evenement: Evenement) -> int:
@@ -153,34 +164,59 @@ def corriger(evenement: Evenement, *, supprime: bool, aujourd_hui: datetime.date
         for configuration in _configurations(evenement)
         if configuration.pk not in deja_faites
     ]
+    _noter_transmission(nouvelles)
     ActionDeclenchee.objects.bulk_create(nouvelles)
-    envoyer_apres_commit([a.pk for a in nouvelles if a.etat == EtatAction.A_EXECUTER])
+    envoyer_apres_commit([a.pk for a in nouvelles if a.transmise_le], notees=True)
 
 
-def envoyer_apres_commit(ids: list[int], countdown: int = 0) -> None:
+def envoyer_apres_commit(ids: list[int], countdown: int = 0, *, notees: bool = False) -> None:
     if ids:
-        transaction.on_commit(lambda: envoyer(ids, countdown))
+        transaction.on_commit(lambda: envoyer(ids, countdown, notees=notees))
 
 
-def envoyer(ids: list[int], countdown: int = 0) -> None:
-    """Hand actions to Celery. A broker that is down loses nothing: the sweep resends."""
+def envoyer(ids: list[int], countdown: int = 0, *, notees: bool = False) -> None:
+    """Hand actions to Celery: one message per ACTIONS_LOT ids, claimed by the worker as one
+    batch. A broker that is down loses nothing: the sweep resends.
+
+    `notees`: the rows got their `transmise_le` in their INSERT; it is cleared again for a
+    message that could not be published (best effort: if even that fails, the sweep resends
+    them once ACTIONS_RETRANSMISSION_SECONDES have passed). Otherwise it is written here."""
     from evenements.tasks import executer_action
 
     if executer_action.app.conf.task_always_eager and countdown:
         return  # embedded mode: the in-process scheduler picks it up when due
     file = executer_action.app.conf.task_default_queue  # read now: it is configurable
-    transmises = []
-    for pk in ids:
+    taille = max(settings.ACTIONS_LOT, 1)
+    transmises, perdues = [], []
+    for debut in range(0, len(ids), taille):
+        lot = list(ids[debut : debut + taille])
         try:
-            executer_action.apply_async(args=[pk], countdown=countdown, retry=False, queue=file)
-        except Exception as exc:  # broker unreachable: the row stays "à exécuter"
+            executer_action.apply_async(args=[lot], countdown=countdown, retry=False, queue=file)
+        except Exception as exc:  # broker unreachable: the rows stay "à exécuter"
             journal.warning(
-                "Action %s non transmise au broker (%s) ; le balayage la reprendra.", pk, exc
+                "Actions %s non transmises au broker (%s) ; le balayage les reprendra.", lot, exc
             )
+            perdues.extend(lot)
         else:
-            transmises.append(pk)
-    if transmises:  # one query per batch: the sweep leaves these to their message
+            transmises.extend(lot)
+    if notees:
+        if perdues:
+            _oublier_transmission(perdues)
+    elif transmises:  # one query per call: the sweep leaves these to their message
         ActionDeclenchee.objects.filter(pk__in=transmises).update(transmise_le=timezone.now())
+
+
+def _oublier_transmission(ids: list[int]) -> None:
+    """Rows whose message was not published: the next sweep hands them over."""
+    try:
+        ActionDeclenchee.objects.filter(pk__in=ids).update(transmise_le=None)
+    except Exception as exc:  # the database too: the sweep waits for the threshold
+        journal.warning(
+            "Actions %s : heure de transmission non effacée (%s) ; le balayage les reprendra "
+            "après ACTIONS_RETRANSMISSION_SECONDES.",
+            ids,
+            exc,
+        )
 
 
 def _bail() -> datetime.timedelta:
@@ -535,6 +571,9 @@ def balayer(aujourd_hui: datetime.date | None = None) -> int:
     A row whose message was handed to the broker less than ACTIONS_RETRANSMISSION_SECONDES
     ago (or whose retry fell due less than that ago) is still in the queue: it is left alone,
     so a sweep publishes only what was really lost. Embedded mode has no queue: no threshold.
+    A new row's time is written with its INSERT, just before the commit and its publish: a
+    process that dies in between leaves the row to this threshold too (a failed publish
+    clears the time: the next sweep takes the row).
     """
     from evenements.tasks import executer_action
 
