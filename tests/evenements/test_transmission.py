@@ -72,9 +72,7 @@ def test_un_message_par_lot_de_actions_lot(broker, settings):
     assert broker.messages == [[1, 2], [3, 4], [5]]
 
 
-def test_broker_en_panne_l_heure_est_effacee_et_le_balayage_reprend(
-    broker, enregistrer, caplog
-):
+def test_broker_en_panne_l_heure_est_effacee_et_le_balayage_reprend(broker, enregistrer, caplog):
     broker.en_panne = True
     with caplog.at_level(logging.WARNING, logger="evenements.pipeline"):
         entree = enregistrer()
