@@ -15,6 +15,7 @@ from dossiers.services import autre_dossier_ouvert
 from evenements import configuration, droits, pipeline
 from evenements.champs import valider_valeurs
 from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
+from evenements.preparees import Preparee
 from evenements.rejeu import HistoireIllegale, RepriseImpossible, rejouer
 from evenements.selectors import avec_types, histoire_active
 
@@ -47,14 +48,29 @@ def un_type_propose(dossier: Dossier) -> bool:
     return any(dossier.statut in autorises for autorises in statuts)
 
 
+# Compiled once per process (evenements.preparees): the two reads of every recording.
+_DOSSIER_VERROUILLE = Preparee(
+    lambda pk: configuration.avec_jeton(
+        Dossier.objects.select_for_update(of=("self",)).select_related("prestation")
+    ).filter(pk=pk)
+)
+_DERNIER_EVENEMENT = Preparee(
+    lambda pk: (
+        Evenement.objects.actifs()
+        .filter(dossier_id=pk)
+        .order_by("-date", "-rang", "-pk")
+        .values_list("date", "rang", "reprise")[:1]
+    )
+)
+
+
 def _verrouiller(dossier: Dossier) -> Dossier:
     """Row lock on the dossier (only: `of`), so that events on one dossier are recorded
     one after the other; the same statement reads the configuration token."""
-    return (
-        configuration.avec_jeton(
-            Dossier.objects.select_for_update(of=("self",)).select_related("prestation")
-        )
-    ).get(pk=dossier.pk)
+    trouves = _DOSSIER_VERROUILLE.objets(dossier.pk)
+    if not trouves:
+        raise Dossier.DoesNotExist(f"Dossier {dossier.pk} introuvable.")
+    return trouves[0]
 
 
 def _configuration(dossier: Dossier) -> configuration.Configuration:
@@ -290,12 +306,7 @@ def enregistrer_evenement(
         config=config,
     )
     # One read gives the last event: appended after it, its checkpoint is all the replay needs.
-    dernier = (
-        dossier.evenements.actifs()
-        .order_by("-date", "-rang", "-pk")
-        .values_list("date", "rang", "reprise")
-        .first()
-    )
+    dernier = next(iter(_DERNIER_EVENEMENT.lignes(dossier.pk)), None)
     a_la_fin = dernier is None or dernier[0] <= date
     if a_la_fin:
         rang = dernier[1] + 1 if dernier is not None and dernier[0] == date else 1
