@@ -41,22 +41,43 @@ EN_ATTENTE = (EtatAction.A_EXECUTER, EtatAction.PLANIFIEE)
 FAITES = (EtatAction.EXECUTEE, EtatAction.A_REVOIR)
 
 
+def _cle(fonction) -> Callable:
+    """One key per `concerne` implementation (bound methods of one class share it)."""
+    return getattr(fonction, "__func__", fonction)
+
+
+def conditions(configurations: list[ActionConfiguree]) -> dict[Callable, Callable]:
+    """{key: its `concerne_sql`} for the kinds of these configurations that have both: the
+    caller asks them in one of its reads and hands the verdicts to planifier()."""
+    trouvees = {}
+    for configuration in configurations:
+        genre = nature(configuration.nature)
+        fonction = getattr(genre, "concerne", None)
+        sql = getattr(genre, "concerne_sql", None)
+        if fonction is not None and sql is not None:
+            trouvees.setdefault(_cle(fonction), sql)
+    return trouvees
+
+
 def _configurations(
-    evenement: Evenement, configurations: list[ActionConfiguree] | None = None
+    evenement: Evenement,
+    configurations: list[ActionConfiguree] | None = None,
+    verdicts: dict | None = None,
 ) -> list[ActionConfiguree]:
     """The type's active configured actions that concern the dossier. `configurations`: the
-    type's active ones when the caller has them (evenements.configuration)."""
+    type's active ones when the caller has them (evenements.configuration); `verdicts`: the
+    answers it already read (see conditions())."""
     if configurations is None:
         configurations = ActionConfiguree.objects.filter(
             type_evenement_id=evenement.type_evenement_id, actif=True
         )
-    verdicts: dict = {}  # kinds sharing one `concerne` (all billing kinds) ask it once
+    verdicts = dict(verdicts or {})  # kinds sharing one `concerne` (billing) ask it once
 
     def concerne_le_dossier(configuration) -> bool:
         fonction = getattr(nature(configuration.nature), "concerne", None)
         if fonction is None:
             return concerne(configuration, evenement.dossier)
-        cle = getattr(fonction, "__func__", fonction)
+        cle = _cle(fonction)
         if cle not in verdicts:
             verdicts[cle] = fonction(evenement.dossier)
         return verdicts[cle]
@@ -94,12 +115,13 @@ def planifier(
     aujourd_hui: datetime.date | None = None,
     *,
     configurations: list[ActionConfiguree] | None = None,
+    verdicts: dict | None = None,
 ) -> list:
     """Write the event's outbox rows (caller's transaction) and send them after commit."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     actions = [
         _nouvelle_action(evenement, configuration, aujourd_hui, 1)
-        for configuration in _configurations(evenement, configurations)
+        for configuration in _configurations(evenement, configurations, verdicts)
     ]
     if actions:
         _noter_transmission(actions)
@@ -191,7 +213,13 @@ def envoyer(ids: list[int], countdown: int = 0, *, notees: bool = False) -> None
     for debut in range(0, len(ids), taille):
         lot = list(ids[debut : debut + taille])
         try:
-            executer_action.apply_async(args=[lot], countdown=countdown, retry=False, queue=file)
+            executer_action.apply_async(
+                args=[lot],
+                countdown=countdown,
+                retry=False,
+                queue=file,
+                argsrepr=repr([lot]),  # what Celery would compute, without its safe repr
+            )
         except Exception as exc:  # broker unreachable: the rows stay "à exécuter"
             journal.warning(
                 "Actions %s non transmises au broker (%s) ; le balayage les reprendra.", lot, exc

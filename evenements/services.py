@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dossiers.dates import bornes_evenement, hors_bornes
@@ -48,20 +48,33 @@ def un_type_propose(dossier: Dossier) -> bool:
     return any(dossier.statut in autorises for autorises in statuts)
 
 
-# Compiled once per process (evenements.preparees): the two reads of every recording.
+# Compiled once per process (evenements.preparees): the reads of every recording.
 _DOSSIER_VERROUILLE = Preparee(
     lambda pk: configuration.avec_jeton(
         Dossier.objects.select_for_update(of=("self",)).select_related("prestation")
     ).filter(pk=pk)
 )
-_DERNIER_EVENEMENT = Preparee(
-    lambda pk: (
-        Evenement.objects.actifs()
-        .filter(dossier_id=pk)
-        .order_by("-date", "-rang", "-pk")
-        .values_list("date", "rang", "reprise")[:1]
-    )
-)
+_DERNIER_ET_VERDICTS: dict[tuple, Preparee] = {}
+
+
+def _dernier_et_verdicts(dossier: Dossier, conditions: dict) -> tuple[tuple | None, dict]:
+    """((date, rang, reprise) of the last active event or None, {key: verdict} of the
+    pipeline's `conditions`): one read, made once the dossier is locked."""
+    cles = tuple(conditions)
+    preparee = _DERNIER_ET_VERDICTS.get(cles)
+    if preparee is None:
+        dernier = (
+            Evenement.objects.actifs()
+            .filter(dossier_id=OuterRef("pk"))
+            .order_by("-date", "-rang", "-pk")
+        )
+        colonnes = [Subquery(dernier.values(nom)[:1]) for nom in ("date", "rang", "reprise")]
+        colonnes += [conditions[cle]() for cle in cles]
+        preparee = _DERNIER_ET_VERDICTS[cles] = Preparee(
+            lambda pk: Dossier.objects.filter(pk=pk).order_by().values_list(*colonnes)
+        )
+    date, rang, reprise, *valeurs = preparee.lignes(dossier.pk)[0]
+    return (None if date is None else (date, rang, reprise)), dict(zip(cles, valeurs, strict=True))
 
 
 def _verrouiller(dossier: Dossier) -> Dossier:
@@ -305,8 +318,10 @@ def enregistrer_evenement(
         valeurs=valeurs or {},
         config=config,
     )
-    # One read gives the last event: appended after it, its checkpoint is all the replay needs.
-    dernier = next(iter(_DERNIER_EVENEMENT.lignes(dossier.pk)), None)
+    # One read gives the last event (appended after it, its checkpoint is all the replay
+    # needs) and whether the dossier concerns the type's actions (billing: a convention).
+    actions = config.actions(type_evenement.pk)
+    dernier, verdicts = _dernier_et_verdicts(dossier, pipeline.conditions(actions))
     a_la_fin = dernier is None or dernier[0] <= date
     if a_la_fin:
         rang = dernier[1] + 1 if dernier is not None and dernier[0] == date else 1
@@ -338,7 +353,7 @@ def enregistrer_evenement(
         phases=config.phases(dossier.prestation_id),
     )
     _enregistrer_revision(evenement, auteur, "Création")
-    pipeline.planifier(evenement, configurations=config.actions(type_evenement.pk))
+    pipeline.planifier(evenement, configurations=actions, verdicts=verdicts)
     return evenement
 
 

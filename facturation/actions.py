@@ -6,6 +6,7 @@ a user confirmed: undo what the original action did, then apply the edited event
 """
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from dossiers.models import Dossier
 from evenements.models import ActionDeclenchee, Effet, Evenement
@@ -49,6 +50,10 @@ class _NatureFacturation:
     def concerne(self, dossier: Dossier) -> bool:
         """Billing only concerns dossiers linked to a convention: others get no row."""
         return bool(_CONVENTION_ACTIVE.lignes(dossier.pk))
+
+    def concerne_sql(self) -> Exists:
+        """The same test, asked by a recording within its read of the last event."""
+        return Exists(FinancementDossier.objects.filter(dossier_id=OuterRef("pk"), actif=True))
 
     def _faire(self, evenement: Evenement, action: ActionDeclenchee) -> list[Echeance]:
         raise NotImplementedError

@@ -5,14 +5,16 @@ import datetime
 import logging
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from evenements import pipeline
 from evenements.models import EtatAction
 from evenements.services import enregistrer_evenement
 from evenements.tasks import executer_action
+from tests.factories import DossierFactory
 
 
 class Broker:
@@ -123,3 +125,21 @@ def test_un_message_d_avant_les_lots_un_seul_id_est_encore_execute(
     premiere.refresh_from_db()
     seconde.refresh_from_db()
     assert (premiere.etat, seconde.etat) == (EtatAction.EXECUTEE, EtatAction.EXECUTEE)
+
+
+def test_enregistrer_six_requetes_aucune_apres_le_commit(
+    broker, dossier, types, alice, django_capture_on_commit_callbacks
+):
+    """Lock (with the configuration token), last event (with the convention check), derived
+    state, event, its revision, outbox rows; the hand-off writes nothing."""
+    # Warm: the configuration kept per process, alice's teams and permissions (as a request).
+    amorce = DossierFactory(equipe=dossier.equipe, referent=alice, prestation=dossier.prestation)
+    enregistrer_evenement(dossier=amorce, type_evenement=types["entree"], auteur=alice)
+    with CaptureQueriesContext(connection) as requetes:
+        with django_capture_on_commit_callbacks(execute=True) as rappels:
+            entree = enregistrer_evenement(
+                dossier=dossier, type_evenement=types["entree"], auteur=alice
+            )
+        sql = [q["sql"] for q in requetes if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+        assert len(sql) == 6, [q[:60] for q in sql]
+    assert len(rappels) == 1 and broker.messages == [[a.pk for a in a_executer(entree)]]
