@@ -32,7 +32,10 @@ class _Compilee:
         self.annotations = compilateur.annotation_col_map
         self.convertisseurs = compilateur.get_converters([s[0] for s in self.select])
         self.compilateur = compilateur
-        self.verrou = requete.query.select_for_update
+        # As the ORM: a lock needs a transaction, where the database has row locks.
+        self.verrou = (
+            requete.query.select_for_update and connections[alias].features.has_select_for_update
+        )
         if self.klass_info is not None:
             champs = self.klass_info["select_fields"]
             self.debut, self.fin = champs[0], champs[-1] + 1
@@ -41,7 +44,7 @@ class _Compilee:
 
     def lignes(self, valeur, alias: str) -> list:
         connexion = connections[alias]
-        if self.verrou and connexion.get_autocommit():  # as the ORM: a lock needs a transaction
+        if self.verrou and connexion.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
