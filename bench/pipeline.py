@@ -228,8 +228,14 @@ def actions_dues(nombre, equipe, user, prestation, configuration, tour) -> list[
         )
         for d in dossiers
     )
+    # As planifier writes them: their hand-over time in the INSERT.
     actions = ActionDeclenchee.objects.bulk_create(
-        ActionDeclenchee(evenement=e, configuration=configuration, cle=f"w{tour}-{e.pk}")
+        ActionDeclenchee(
+            evenement=e,
+            configuration=configuration,
+            cle=f"w{tour}-{e.pk}",
+            transmise_le=timezone.now(),
+        )
         for e in evenements
     )
     return [a.pk for a in actions]
@@ -263,7 +269,8 @@ def debit_des_workers(boite, equipe, user, prestation, configuration) -> None:
             threading.Thread(target=lambda w=worker: [None for _ in w.stdout], daemon=True).start()
         try:
             debut = time.perf_counter()
-            pipeline.envoyer(ids)  # one message per action
+            for pk in ids:  # one message per action, as after M separate events
+                pipeline.envoyer([pk], notees=True)
             restantes = ActionDeclenchee.objects.filter(
                 pk__in=ids, etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS]
             )

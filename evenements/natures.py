@@ -48,6 +48,8 @@ class Nature(Protocol):
     # Optional: `concerne(dossier) -> bool`. False: nothing to do for this dossier (billing
     # without a convention), so no outbox row is written and the preview does not list it.
     # A function of the dossier only: kinds sharing one implementation ask it once per event.
+    # Optional with it: `concerne_sql() -> Expression`, the same test as a boolean expression
+    # on the dossier (OuterRef("pk")): a recording then asks it within a read it makes anyway.
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The action pipeline: outbox rows written with the event, run after commit, exactly once.
 
 - planifier(): in the event's transaction, one ActionDeclenchee per active configured action.
-- after commit, each due row is handed to Celery (or run in-process when embedded).
+- after commit, the due rows are handed to Celery, one message per batch of ACTIONS_LOT ids
+  (or run in-process when embedded); a new row carries its hand-over time from its INSERT.
 - executer_lot(): claims the due rows it is given and up to ACTIONS_LOT others in one
   transaction (row locks, SKIP LOCKED + lease), lets each kind prepare its part in bulk, runs
   them in each dossier's recorded order; outcomes are written together (batch end, or once
@@ -42,22 +43,43 @@ EN_ATTENTE = (EtatAction.A_EXECUTER, EtatAction.PLANIFIEE)
 FAITES = (EtatAction.EXECUTEE, EtatAction.A_REVOIR)
 
 
+def _cle(fonction) -> Callable:
+    """One key per `concerne` implementation (bound methods of one class share it)."""
+    return getattr(fonction, "__func__", fonction)
+
+
+def conditions(configurations: list[ActionConfiguree]) -> dict[Callable, Callable]:
+    """{key: its `concerne_sql`} for the kinds of these configurations that have both: the
+    caller asks them in one of its reads and hands the verdicts to planifier()."""
+    trouvees = {}
+    for configuration in configurations:
+        genre = nature(configuration.nature)
+        fonction = getattr(genre, "concerne", None)
+        sql = getattr(genre, "concerne_sql", None)
+        if fonction is not None and sql is not None:
+            trouvees.setdefault(_cle(fonction), sql)
+    return trouvees
+
+
 def _configurations(
-    evenement: Evenement, configurations: list[ActionConfiguree] | None = None
+    evenement: Evenement,
+    configurations: list[ActionConfiguree] | None = None,
+    verdicts: dict | None = None,
 ) -> list[ActionConfiguree]:
     """The type's active configured actions that concern the dossier. `configurations`: the
-    type's active ones when the caller has them (evenements.configuration)."""
+    type's active ones when the caller has them (evenements.configuration); `verdicts`: the
+    answers it already read (see conditions())."""
     if configurations is None:
         configurations = ActionConfiguree.objects.filter(
             type_evenement_id=evenement.type_evenement_id, actif=True
         )
-    verdicts: dict = {}  # kinds sharing one `concerne` (all billing kinds) ask it once
+    verdicts = dict(verdicts or {})  # kinds sharing one `concerne` (billing) ask it once
 
     def concerne_le_dossier(configuration) -> bool:
         fonction = getattr(nature(configuration.nature), "concerne", None)
         if fonction is None:
             return concerne(configuration, evenement.dossier)
-        cle = getattr(fonction, "__func__", fonction)
+        cle = _cle(fonction)
         if cle not in verdicts:
             verdicts[cle] = fonction(evenement.dossier)
         return verdicts[cle]
@@ -95,17 +117,28 @@ def planifier(
     aujourd_hui: datetime.date | None = None,
     *,
     configurations: list[ActionConfiguree] | None = None,
+    verdicts: dict | None = None,
 ) -> list:
     """Write the event's outbox rows (caller's transaction) and send them after commit."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     actions = [
         _nouvelle_action(evenement, configuration, aujourd_hui, 1)
-        for configuration in _configurations(evenement, configurations)
+        for configuration in _configurations(evenement, configurations, verdicts)
     ]
     if actions:
+        _noter_transmission(actions)
         ActionDeclenchee.objects.bulk_create(actions)
-    envoyer_apres_commit([a.pk for a in actions if a.etat == EtatAction.A_EXECUTER])
+    envoyer_apres_commit([a.pk for a in actions if a.transmise_le], notees=True)
     return actions
+
+
+def _noter_transmission(actions: list[ActionDeclenchee]) -> None:
+    """New rows "à exécuter" carry their hand-over time in their INSERT (no UPDATE after the
+    publish): the sweep leaves them to their message; a failed publish clears it again."""
+    maintenant = timezone.now()
+    for action in actions:
+        if action.etat == EtatAction.A_EXECUTER:
+            action.transmise_le = maintenant
 
 
 def _generation(evenement: Evenement) -> int:
@@ -155,34 +188,65 @@ def corriger(evenement: Evenement, *, supprime: bool, aujourd_hui: datetime.date
         for configuration in _configurations(evenement)
         if configuration.pk not in deja_faites
     ]
+    _noter_transmission(nouvelles)
     ActionDeclenchee.objects.bulk_create(nouvelles)
-    envoyer_apres_commit([a.pk for a in nouvelles if a.etat == EtatAction.A_EXECUTER])
+    envoyer_apres_commit([a.pk for a in nouvelles if a.transmise_le], notees=True)
 
 
-def envoyer_apres_commit(ids: list[int], countdown: int = 0) -> None:
+def envoyer_apres_commit(ids: list[int], countdown: int = 0, *, notees: bool = False) -> None:
     if ids:
-        transaction.on_commit(lambda: envoyer(ids, countdown))
+        transaction.on_commit(lambda: envoyer(ids, countdown, notees=notees))
 
 
-def envoyer(ids: list[int], countdown: int = 0) -> None:
-    """Hand actions to Celery. A broker that is down loses nothing: the sweep resends."""
+def envoyer(ids: list[int], countdown: int = 0, *, notees: bool = False) -> None:
+    """Hand actions to Celery: one message per ACTIONS_LOT ids, claimed by the worker as one
+    batch. A broker that is down loses nothing: the sweep resends.
+
+    `notees`: the rows got their `transmise_le` in their INSERT; it is cleared again for a
+    message that could not be published (best effort: if even that fails, the sweep resends
+    them once ACTIONS_RETRANSMISSION_SECONDES have passed). Otherwise it is written here."""
     from evenements.tasks import executer_action
 
     if executer_action.app.conf.task_always_eager and countdown:
         return  # embedded mode: the in-process scheduler picks it up when due
     file = executer_action.app.conf.task_default_queue  # read now: it is configurable
-    transmises = []
-    for pk in ids:
+    taille = max(settings.ACTIONS_LOT, 1)
+    transmises, perdues = [], []
+    for debut in range(0, len(ids), taille):
+        lot = list(ids[debut : debut + taille])
         try:
-            executer_action.apply_async(args=[pk], countdown=countdown, retry=False, queue=file)
-        except Exception as exc:  # broker unreachable: the row stays "à exécuter"
-            journal.warning(
-                "Action %s non transmise au broker (%s) ; le balayage la reprendra.", pk, exc
+            executer_action.apply_async(
+                args=[lot],
+                countdown=countdown,
+                retry=False,
+                queue=file,
+                argsrepr=repr([lot]),  # what Celery would compute, without its safe repr
             )
+        except Exception as exc:  # broker unreachable: the rows stay "à exécuter"
+            journal.warning(
+                "Actions %s non transmises au broker (%s) ; le balayage les reprendra.", lot, exc
+            )
+            perdues.extend(lot)
         else:
-            transmises.append(pk)
-    if transmises:  # one query per batch: the sweep leaves these to their message
+            transmises.extend(lot)
+    if notees:
+        if perdues:
+            _oublier_transmission(perdues)
+    elif transmises:  # one query per call: the sweep leaves these to their message
         ActionDeclenchee.objects.filter(pk__in=transmises).update(transmise_le=timezone.now())
+
+
+def _oublier_transmission(ids: list[int]) -> None:
+    """Rows whose message was not published: the next sweep hands them over."""
+    try:
+        ActionDeclenchee.objects.filter(pk__in=ids).update(transmise_le=None)
+    except Exception as exc:  # the database too: the sweep waits for the threshold
+        journal.warning(
+            "Actions %s : heure de transmission non effacée (%s) ; le balayage les reprendra "
+            "après ACTIONS_RETRANSMISSION_SECONDES.",
+            ids,
+            exc,
+        )
 
 
 def _bail() -> datetime.timedelta:
@@ -561,6 +625,9 @@ def balayer(aujourd_hui: datetime.date | None = None) -> int:
     A row whose message was handed to the broker less than ACTIONS_RETRANSMISSION_SECONDES
     ago (or whose retry fell due less than that ago) is still in the queue: it is left alone,
     so a sweep publishes only what was really lost. Embedded mode has no queue: no threshold.
+    A new row's time is written with its INSERT, just before the commit and its publish: a
+    process that dies in between leaves the row to this threshold too (a failed publish
+    clears the time: the next sweep takes the row).
     """
     from evenements.tasks import executer_action
 

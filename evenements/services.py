@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dossiers.dates import bornes_evenement, hors_bornes
@@ -15,6 +15,7 @@ from dossiers.services import autre_dossier_ouvert
 from evenements import configuration, droits, pipeline
 from evenements.champs import valider_valeurs
 from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
+from evenements.preparees import Preparee
 from evenements.rejeu import HistoireIllegale, RepriseImpossible, rejouer
 from evenements.selectors import avec_types, histoire_active
 
@@ -47,14 +48,42 @@ def un_type_propose(dossier: Dossier) -> bool:
     return any(dossier.statut in autorises for autorises in statuts)
 
 
+# Compiled once per process (evenements.preparees): the reads of every recording.
+_DOSSIER_VERROUILLE = Preparee(
+    lambda pk: configuration.avec_jeton(
+        Dossier.objects.select_for_update(of=("self",)).select_related("prestation")
+    ).filter(pk=pk)
+)
+_DERNIER_ET_VERDICTS: dict[tuple, Preparee] = {}
+
+
+def _dernier_et_verdicts(dossier: Dossier, conditions: dict) -> tuple[tuple | None, dict]:
+    """((date, rang, reprise) of the last active event or None, {key: verdict} of the
+    pipeline's `conditions`): one read, made once the dossier is locked."""
+    cles = tuple(conditions)
+    preparee = _DERNIER_ET_VERDICTS.get(cles)
+    if preparee is None:
+        dernier = (
+            Evenement.objects.actifs()
+            .filter(dossier_id=OuterRef("pk"))
+            .order_by("-date", "-rang", "-pk")
+        )
+        colonnes = [Subquery(dernier.values(nom)[:1]) for nom in ("date", "rang", "reprise")]
+        colonnes += [conditions[cle]() for cle in cles]
+        preparee = _DERNIER_ET_VERDICTS[cles] = Preparee(
+            lambda pk: Dossier.objects.filter(pk=pk).order_by().values_list(*colonnes)
+        )
+    date, rang, reprise, *valeurs = preparee.lignes(dossier.pk)[0]
+    return (None if date is None else (date, rang, reprise)), dict(zip(cles, valeurs, strict=True))
+
+
 def _verrouiller(dossier: Dossier) -> Dossier:
     """Row lock on the dossier (only: `of`), so that events on one dossier are recorded
     one after the other; the same statement reads the configuration token."""
-    return (
-        configuration.avec_jeton(
-            Dossier.objects.select_for_update(of=("self",)).select_related("prestation")
-        )
-    ).get(pk=dossier.pk)
+    trouves = _DOSSIER_VERROUILLE.objets(dossier.pk)
+    if not trouves:
+        raise Dossier.DoesNotExist(f"Dossier {dossier.pk} introuvable.")
+    return trouves[0]
 
 
 def _configuration(dossier: Dossier) -> configuration.Configuration:
@@ -289,13 +318,10 @@ def enregistrer_evenement(
         valeurs=valeurs or {},
         config=config,
     )
-    # One read gives the last event: appended after it, its checkpoint is all the replay needs.
-    dernier = (
-        dossier.evenements.actifs()
-        .order_by("-date", "-rang", "-pk")
-        .values_list("date", "rang", "reprise")
-        .first()
-    )
+    # One read gives the last event (appended after it, its checkpoint is all the replay
+    # needs) and whether the dossier concerns the type's actions (billing: a convention).
+    actions = config.actions(type_evenement.pk)
+    dernier, verdicts = _dernier_et_verdicts(dossier, pipeline.conditions(actions))
     a_la_fin = dernier is None or dernier[0] <= date
     if a_la_fin:
         rang = dernier[1] + 1 if dernier is not None and dernier[0] == date else 1
@@ -327,7 +353,7 @@ def enregistrer_evenement(
         phases=config.phases(dossier.prestation_id),
     )
     _enregistrer_revision(evenement, auteur, "Création")
-    pipeline.planifier(evenement, configurations=config.actions(type_evenement.pk))
+    pipeline.planifier(evenement, configurations=actions, verdicts=verdicts)
     return evenement
 
 

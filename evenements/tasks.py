@@ -15,16 +15,17 @@ def appliquer_evenements_echus_task() -> int:
 @shared_task(
     name="evenements.executer_action", bind=True, acks_late=True, reject_on_worker_lost=True
 )
-def executer_action(self, action_id: int) -> None:
-    """One message per action; a worker runs it with up to ACTIONS_LOT other due actions
-    (their own messages then find nothing left to do). Run in-process (embedded mode, tests),
-    only the action itself."""
+def executer_action(self, action_ids: list[int] | int) -> None:
+    """One message per batch of ids (an int: a message queued before batches); a worker runs
+    them with up to ACTIONS_LOT other due actions (their own messages then find nothing left
+    to do). Run in-process (embedded mode, tests), only the actions given."""
+    ids = [action_ids] if isinstance(action_ids, int) else list(action_ids)
     supplement = 0 if self.request.is_eager else settings.ACTIONS_LOT
     plus_tard: dict[int, list[int]] = {}
-    for pk, attendre in pipeline.executer_lot([action_id], supplement=supplement).items():
+    for pk, attendre in pipeline.executer_lot(ids, supplement=supplement).items():
         plus_tard.setdefault(attendre, []).append(pk)
-    for attendre, ids in plus_tard.items():
-        pipeline.envoyer(ids, countdown=attendre)
+    for attendre, reportees in plus_tard.items():
+        pipeline.envoyer(reportees, countdown=attendre)
 
 
 @shared_task(name="evenements.balayer_actions")

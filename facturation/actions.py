@@ -6,15 +6,21 @@ a user confirmed: undo what the original action did, then apply the edited event
 """
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from dossiers.models import Dossier
 from evenements.models import ActionDeclenchee, Effet, Evenement
 from evenements.natures import ActionIgnoree
+from evenements.preparees import Preparee
 from facturation import echeancier
 from facturation.argent import euros
-from facturation.models import Echeance, EtatEcheance
+from facturation.models import Echeance, EtatEcheance, FinancementDossier
 
 FACTUREES = (EtatEcheance.FACTUREE, EtatEcheance.REGLEE)
+# Asked by every recording of a type with billing actions: compiled once per process.
+_CONVENTION_ACTIVE = Preparee(
+    lambda pk: FinancementDossier.objects.filter(dossier_id=pk, actif=True).values_list("pk")[:1]
+)
 
 
 def _evenement(action: ActionDeclenchee) -> Evenement:
@@ -43,7 +49,11 @@ class _NatureFacturation:
 
     def concerne(self, dossier: Dossier) -> bool:
         """Billing only concerns dossiers linked to a convention: others get no row."""
-        return dossier.financements.filter(actif=True).exists()
+        return bool(_CONVENTION_ACTIVE.lignes(dossier.pk))
+
+    def concerne_sql(self) -> Exists:
+        """The same test, asked by a recording within its read of the last event."""
+        return Exists(FinancementDossier.objects.filter(dossier_id=OuterRef("pk"), actif=True))
 
     def _faire(self, evenement: Evenement, action: ActionDeclenchee) -> list[Echeance]:
         raise NotImplementedError

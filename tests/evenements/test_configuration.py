@@ -79,13 +79,15 @@ def test_saisie_en_fin_d_historique_lit_le_dossier_et_son_dernier_evenement(en_c
         evenement = _etape(en_cours, alice, etape, etape="Suivi")
     lectures = [q["sql"] for q in requetes.captured_queries if q["sql"].startswith("SELECT")]
     ecritures = [q["sql"] for q in requetes.captured_queries if q["sql"].startswith("INSERT")]
-    # The locked dossier (with the configuration token), its last event, and whether billing
-    # concerns it (validation d'étape releases échéances): no configuration read.
-    assert len(lectures) == 3, lectures
+    # The locked dossier (with the configuration token), then one read for its last event and
+    # whether billing concerns it (validation d'étape releases échéances): no configuration
+    # read.
+    assert len(lectures) == 2, lectures
     assert "evenements_jetonconfiguration" in lectures[0]
     if connection.features.has_select_for_update_of:
         assert 'FOR UPDATE OF "dossiers_dossier"' in lectures[0]  # the dossier's row only
-    assert "facturation_financementdossier" in lectures[2]
+    assert "evenements_evenement" in lectures[1]
+    assert "facturation_financementdossier" in lectures[1]
     # The event with its checkpoint, and its revision.
     assert len(ecritures) == 2
     assert Evenement.objects.get(pk=evenement.pk).reprise["s"] == "en_cours"

@@ -132,16 +132,17 @@ def test_worker_tue_au_milieu_d_un_lot_rien_perdu_rien_en_double(
 def test_le_balayage_ne_republie_que_ce_qui_a_ete_perdu(
     file_celery, redis_url, postgresql, dossier, types, alice, settings
 ):
-    """No worker: the queue is counted as it is. Two actions -> two messages, however many
-    sweeps run; a message lost for longer than the threshold is published once more."""
+    """No worker: the queue is counted as it is. Two actions of one event -> one message for
+    both, however many sweeps run; a message lost for longer than the threshold is published
+    once more (one message: the sweep's ids are batched too)."""
     settings.ACTIONS_RETRANSMISSION_SECONDES = 300
     broker = redis.Redis.from_url(redis_url)
     entree = enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=alice)
-    assert broker.llen(file_celery) == 2
+    assert broker.llen(file_celery) == 1
     assert entree.actions.filter(transmise_le__isnull=False).count() == 2
-    for _ in range(5):  # five sweeps while the messages wait in the queue
+    for _ in range(5):  # five sweeps while the message waits in the queue
         assert pipeline.balayer() == 0
-    assert broker.llen(file_celery) == 2
+    assert broker.llen(file_celery) == 1
 
     broker.delete(file_celery)  # the messages are lost (Redis restarted without its data)
     assert pipeline.balayer() == 0  # too recent to be presumed lost
@@ -149,7 +150,7 @@ def test_le_balayage_ne_republie_que_ce_qui_a_ete_perdu(
     entree.actions.update(transmise_le=il_y_a_longtemps)
     assert pipeline.balayer() == 2
     assert pipeline.balayer() == 0
-    assert broker.llen(file_celery) == 2
+    assert broker.llen(file_celery) == 1
     broker.delete(file_celery)
 
 

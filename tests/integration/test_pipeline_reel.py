@@ -58,6 +58,8 @@ def test_broker_injoignable_au_commit_rien_n_est_perdu(
     entree = enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=alice)
     action = action_financeur(entree)
     assert etat(action) == EtatAction.A_EXECUTER  # the event is saved, its actions wait
+    # Not presumed handed over: the next sweep takes them, without waiting for a threshold.
+    assert not entree.actions.filter(transmise_le__isnull=False).exists()
     changer_de_broker(app, redis_url)  # Redis is back
     lancer_worker()
     assert pipeline.balayer() == 2  # what Celery beat does every minute

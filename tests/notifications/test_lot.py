@@ -188,7 +188,7 @@ def test_une_action_tenue_par_un_autre_worker_n_est_pas_reprise_par_un_lot(
 def test_deux_reclamations_simultanees_jamais_la_meme_ligne(equipe_a, alice, types, monkeypatch):
     if connection.vendor != "postgresql":
         service_absent("SKIP LOCKED réel : ce test a besoin de PostgreSQL (DATABASE_URL).")
-    monkeypatch.setattr(pipeline, "envoyer", lambda ids, countdown=0: None)  # rows wait
+    monkeypatch.setattr(pipeline, "envoyer", lambda ids, countdown=0, **_: None)  # rows wait
     entrees(20, equipe_a, alice, types)  # 40 rows
     depart = threading.Barrier(2)
     lots: list[list[int]] = [[], []]

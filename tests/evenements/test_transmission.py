@@ -1,0 +1,145 @@
+"""Handing a recorded event's actions to the broker: one message for its batch, the
+hand-over time written with the rows, and nothing lost when the publish fails."""
+
+import datetime
+import logging
+
+import pytest
+from django.db import DatabaseError, connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from evenements import pipeline
+from evenements.models import EtatAction
+from evenements.services import enregistrer_evenement
+from evenements.tasks import executer_action
+from tests.factories import DossierFactory
+
+
+class Broker:
+    """Stands for Redis: records the messages, or refuses them while `en_panne`."""
+
+    def __init__(self):
+        self.messages = []
+        self.en_panne = False
+
+    def apply_async(self, args, **options):
+        if self.en_panne:
+            raise ConnectionError("Redis injoignable")
+        self.messages.append(args[0])
+
+
+@pytest.fixture
+def broker(celery_en_processus, monkeypatch):
+    celery_en_processus.conf.task_always_eager = False  # the fixture restores it
+    faux = Broker()
+    monkeypatch.setattr(executer_action, "apply_async", faux.apply_async)
+    return faux
+
+
+@pytest.fixture
+def enregistrer(django_capture_on_commit_callbacks, dossier, types, alice):
+    def enregistrer():
+        with django_capture_on_commit_callbacks(execute=True):
+            return enregistrer_evenement(
+                dossier=dossier, type_evenement=types["entree"], auteur=alice
+            )
+
+    return enregistrer
+
+
+def a_executer(evenement):
+    return list(evenement.actions.filter(etat=EtatAction.A_EXECUTER).order_by("pk"))
+
+
+def test_un_seul_message_pour_les_actions_d_un_evenement(
+    broker, enregistrer, django_assert_num_queries
+):
+    avant = timezone.now()
+    entree = enregistrer()
+    actions = a_executer(entree)
+    assert len(actions) == 2  # the financeur's e-mail and the bénéficiaire's
+    assert broker.messages == [[a.pk for a in actions]]
+    # Marked as handed over by their INSERT: nothing written after the publish.
+    assert all(a.transmise_le is not None and a.transmise_le >= avant for a in actions)
+    with django_assert_num_queries(0):
+        pipeline.envoyer([a.pk for a in actions], notees=True)
+    assert pipeline.balayer() == 0  # left to its message
+
+
+def test_un_message_par_lot_de_actions_lot(broker, settings):
+    settings.ACTIONS_LOT = 2
+    pipeline.envoyer([1, 2, 3, 4, 5], notees=True)
+    assert broker.messages == [[1, 2], [3, 4], [5]]
+
+
+def test_broker_en_panne_l_heure_est_effacee_et_le_balayage_reprend(broker, enregistrer, caplog):
+    broker.en_panne = True
+    with caplog.at_level(logging.WARNING, logger="evenements.pipeline"):
+        entree = enregistrer()
+    actions = a_executer(entree)
+    assert [a.transmise_le for a in actions] == [None, None]
+    assert "non transmises au broker" in caplog.text
+    broker.en_panne = False  # Redis is back: the next sweep hands them over
+    assert pipeline.balayer() == 2
+    assert broker.messages == [[a.pk for a in actions]]
+    assert all(a.transmise_le is not None for a in a_executer(entree))
+
+
+def test_broker_et_base_en_panne_le_balayage_reprend_apres_le_seuil(
+    broker, enregistrer, monkeypatch, settings, caplog
+):
+    settings.ACTIONS_RETRANSMISSION_SECONDES = 300
+    broker.en_panne = True
+    update = QuerySet.update
+
+    def update_en_panne(self, **valeurs):
+        if valeurs == {"transmise_le": None}:
+            raise DatabaseError("connexion perdue")
+        return update(self, **valeurs)
+
+    monkeypatch.setattr(QuerySet, "update", update_en_panne)
+    with caplog.at_level(logging.WARNING, logger="evenements.pipeline"):
+        entree = enregistrer()  # the recording itself is kept
+    assert "heure de transmission non effacée" in caplog.text
+    broker.en_panne = False
+    assert pipeline.balayer() == 0  # presumed still in the queue, for now
+    il_y_a_longtemps = timezone.now() - datetime.timedelta(seconds=301)
+    entree.actions.update(transmise_le=il_y_a_longtemps)
+    assert pipeline.balayer() == 2
+    assert broker.messages == [[a.pk for a in a_executer(entree)]]
+
+
+def test_un_message_d_avant_les_lots_un_seul_id_est_encore_execute(
+    django_capture_on_commit_callbacks, dossier, types, alice, celery_en_processus
+):
+    celery_en_processus.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=False):  # nothing handed over
+        entree = enregistrer_evenement(
+            dossier=dossier, type_evenement=types["entree"], auteur=alice
+        )
+    premiere, seconde = a_executer(entree)
+    executer_action.apply(args=[premiere.pk])  # queued at deploy time: an int
+    executer_action.apply(args=[[seconde.pk]])
+    premiere.refresh_from_db()
+    seconde.refresh_from_db()
+    assert (premiere.etat, seconde.etat) == (EtatAction.EXECUTEE, EtatAction.EXECUTEE)
+
+
+def test_enregistrer_six_requetes_aucune_apres_le_commit(
+    broker, dossier, types, alice, django_capture_on_commit_callbacks
+):
+    """Lock (with the configuration token), last event (with the convention check), derived
+    state, event, its revision, outbox rows; the hand-off writes nothing."""
+    # Warm: the configuration kept per process, alice's teams and permissions (as a request).
+    amorce = DossierFactory(equipe=dossier.equipe, referent=alice, prestation=dossier.prestation)
+    enregistrer_evenement(dossier=amorce, type_evenement=types["entree"], auteur=alice)
+    with CaptureQueriesContext(connection) as requetes:
+        with django_capture_on_commit_callbacks(execute=True) as rappels:
+            entree = enregistrer_evenement(
+                dossier=dossier, type_evenement=types["entree"], auteur=alice
+            )
+        sql = [q["sql"] for q in requetes if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+        assert len(sql) == 6, [q[:60] for q in sql]
+    assert len(rappels) == 1 and broker.messages == [[a.pk for a in a_executer(entree)]]
