@@ -249,7 +249,7 @@ def debit_des_workers(boite, equipe, user, prestation, configuration) -> None:
     import redis
     from django.core.mail import EmailMessage, get_connection
 
-    from evenements import pipeline
+    from evenements import pipeline, sonnette
     from evenements.models import ActionDeclenchee, EtatAction
 
     # Part 1's rows are not measured here.
@@ -259,6 +259,7 @@ def debit_des_workers(boite, equipe, user, prestation, configuration) -> None:
     for tour, nombre_workers in enumerate(WORKERS):
         # Nothing left from the previous measure (a message handed over again for later).
         file.delete(FILE)
+        sonnette.relacher(FILE)  # nor a wake-up standing for a deleted message
         avant = boite.nombre
         ids = actions_dues(M, equipe, user, prestation, configuration, tour)
         workers = [lancer_worker(n) for n in range(nombre_workers)]

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from evenements import sonnette
 from evenements.models import ActionConfiguree, ActionDeclenchee, EtatAction, Evenement
 from evenements.natures import (
     ActionIgnoree,
@@ -198,42 +199,71 @@ def envoyer_apres_commit(ids: list[int], countdown: int = 0, *, notees: bool = F
         transaction.on_commit(lambda: envoyer(ids, countdown, notees=notees))
 
 
-def envoyer(ids: list[int], countdown: int = 0, *, notees: bool = False) -> None:
+def envoyer(
+    ids: list[int], countdown: int = 0, *, notees: bool = False, sonner: bool = True
+) -> None:
     """Hand actions to Celery: one message per ACTIONS_LOT ids, claimed by the worker as one
     batch. A broker that is down loses nothing: the sweep resends.
+
+    While a wake-up message waits in the queue (evenements.sonnette), it stands for these
+    rows: nothing is published (its batch claims every due row). `sonner=False`: publish
+    anyway (the sweep).
 
     `notees`: the rows got their `transmise_le` in their INSERT; it is cleared again for a
     message that could not be published (best effort: if even that fails, the sweep resends
     them once ACTIONS_RETRANSMISSION_SECONDES have passed). Otherwise it is written here."""
     from evenements.tasks import executer_action
 
-    if executer_action.app.conf.task_always_eager and countdown:
+    if not ids:
+        return
+    eager = executer_action.app.conf.task_always_eager
+    if eager and countdown:
         return  # embedded mode: the in-process scheduler picks it up when due
     file = executer_action.app.conf.task_default_queue  # read now: it is configurable
+    if sonner and not countdown and not eager and not sonnette.tirer(file):
+        if not notees:
+            ActionDeclenchee.objects.filter(pk__in=ids).update(transmise_le=timezone.now())
+        return
     taille = max(settings.ACTIONS_LOT, 1)
     transmises, perdues = [], []
     for debut in range(0, len(ids), taille):
         lot = list(ids[debut : debut + taille])
-        try:
-            executer_action.apply_async(
-                args=[lot],
-                countdown=countdown,
-                retry=False,
-                queue=file,
-                argsrepr=repr([lot]),  # what Celery would compute, without its safe repr
-            )
-        except Exception as exc:  # broker unreachable: the rows stay "à exécuter"
-            journal.warning(
-                "Actions %s non transmises au broker (%s) ; le balayage les reprendra.", lot, exc
-            )
-            perdues.extend(lot)
-        else:
-            transmises.extend(lot)
+        (transmises if _publier(lot, countdown, file) else perdues).extend(lot)
+    if perdues and sonner and not countdown and not eager:
+        sonnette.relacher(file)  # no wake-up waits after all
     if notees:
         if perdues:
             _oublier_transmission(perdues)
     elif transmises:  # one query per call: the sweep leaves these to their message
         ActionDeclenchee.objects.filter(pk__in=transmises).update(transmise_le=timezone.now())
+
+
+def reveiller() -> None:
+    """Publish a wake-up with no ids, unless one waits already: a batch left due rows."""
+    from evenements.tasks import executer_action
+
+    file = executer_action.app.conf.task_default_queue
+    if sonnette.tirer(file) and not _publier([], 0, file):
+        sonnette.relacher(file)
+
+
+def _publier(lot: list[int], countdown: int, file: str) -> bool:
+    from evenements.tasks import executer_action
+
+    try:
+        executer_action.apply_async(
+            args=[lot],
+            countdown=countdown,
+            retry=False,
+            queue=file,
+            argsrepr=repr([lot]),  # what Celery would compute, without its safe repr
+        )
+    except Exception as exc:  # broker unreachable: the rows stay "à exécuter"
+        journal.warning(
+            "Actions %s non transmises au broker (%s) ; le balayage les reprendra.", lot, exc
+        )
+        return False
+    return True
 
 
 def _oublier_transmission(ids: list[int]) -> None:
@@ -549,7 +579,9 @@ def _prolonger(actions: list[ActionDeclenchee]) -> list[ActionDeclenchee]:
     return [a for a in actions if a.pk in gardees]
 
 
-def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
+def executer_lot(
+    ids: list[int], supplement: int = 0, *, relancer: Callable[[], None] | None = None
+) -> dict[int, int]:
     """Run the due actions among `ids`, and up to `supplement` other due ones, as one batch.
 
     One claim for the whole batch; each kind may prepare its part in bulk (`Nature.lot`: its
@@ -560,20 +592,17 @@ def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
     dossier (given back, unstarted). Every action starts with at least half a lease
     ahead (renewed in mid-batch if need be).
 
+    `relancer` (a worker's wake-up, see evenements.sonnette) is called when due rows may be
+    left behind: at once when the claim was full (another worker starts on them meanwhile),
+    else after the batch if any is due. Not after a claim that found nothing to run.
+
     Returns {pk: seconds}: the rows to hand over again after that delay."""
-    if (
-        supplement
-        and ids
-        and not ActionDeclenchee.objects.filter(
-            pk__in=ids, etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS]
-        ).exists()
-    ):
-        # Already run (most often by another message's batch): one cheap query, no claim.
-        # Due rows left have messages of their own (or the sweep).
-        return {}
     reclamees, attentes = _reclamer_lot(ids, supplement)
     if not reclamees:
         return attentes
+    if relancer is not None and supplement and len(reclamees) >= supplement:
+        relancer()
+        relancer = None
     _charger_configurations(reclamees)
     echeance = reclamees[0].demarree_le + _bail() / 2
     par_nature: dict[str, list[ActionDeclenchee]] = {}
@@ -603,6 +632,8 @@ def executer_lot(ids: list[int], supplement: int = 0) -> dict[int, int]:
             if delai := _executer_reclamee(action):
                 attentes[action.pk] = delai
                 retenus[dossier_id] = delai
+    if relancer is not None and ActionDeclenchee.objects.filter(_dues(timezone.now())).exists():
+        relancer()
     return attentes
 
 
@@ -643,7 +674,7 @@ def balayer(aujourd_hui: datetime.date | None = None) -> int:
         _dues(maintenant) & _non_transmise_depuis(limite)
     ).order_by("evenement__date", "evenement__rang", "pk")
     ids = list(dues.values_list("pk", flat=True))
-    envoyer(ids)
+    envoyer(ids, sonner=False)  # what was lost: published whatever wake-up may wait
     return len(ids)
 
 

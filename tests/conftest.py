@@ -61,9 +61,11 @@ def hachage_rapide():
 def celery_en_processus():
     """Unit tests run tasks in-process; tests/integration uses a real worker instead."""
     from config.celery import app
+    from evenements import sonnette
 
     ancien = app.conf.task_always_eager
     app.conf.task_always_eager = True
+    sonnette.relacher(app.conf.task_default_queue)  # no wake-up left by an earlier test
     yield app
     app.conf.task_always_eager = ancien
 

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from evenements import pipeline
+from evenements import pipeline, sonnette
 from evenements.models import EtatAction
 from evenements.services import enregistrer_evenement
 from evenements.tasks import executer_action
@@ -143,3 +143,70 @@ def test_enregistrer_six_requetes_aucune_apres_le_commit(
         sql = [q["sql"] for q in requetes if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
         assert len(sql) == 6, [q[:60] for q in sql]
     assert len(rappels) == 1 and broker.messages == [[a.pk for a in a_executer(entree)]]
+
+
+# --- the wake-up (evenements.sonnette), on a real Redis ---
+
+
+@pytest.fixture
+def sonnette_reelle(redis_url, settings, broker):
+    settings.REDIS_URL = redis_url
+    file = executer_action.app.conf.task_default_queue
+    sonnette.relacher(file)
+    yield file
+    sonnette.relacher(file)
+
+
+def test_une_rafale_d_evenements_un_seul_message_tant_qu_il_attend(
+    sonnette_reelle, broker, django_capture_on_commit_callbacks, equipe_a, alice, types
+):
+    """Ten entries while the first message waits in the queue: no other message; every row
+    is marked handed over (the sweep leaves them to the wake-up), and once a worker has
+    taken it, the next event publishes again."""
+    evenements = []
+    for _ in range(10):
+        dossier = DossierFactory(equipe=equipe_a, referent=alice)
+        with django_capture_on_commit_callbacks(execute=True):
+            evenements.append(
+                enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=alice)
+            )
+    assert broker.messages == [[a.pk for a in a_executer(evenements[0])]]
+    assert all(a.transmise_le for e in evenements for a in a_executer(e))
+    assert pipeline.balayer() == 0
+
+    sonnette.relacher(sonnette_reelle)  # a worker took the message, before its claim
+    dossier = DossierFactory(equipe=equipe_a, referent=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        suivant = enregistrer_evenement(
+            dossier=dossier, type_evenement=types["entree"], auteur=alice
+        )
+    assert broker.messages[1:] == [[a.pk for a in a_executer(suivant)]]
+
+
+def test_publication_echouee_la_sonnette_ne_reste_pas_tiree(
+    sonnette_reelle, broker, enregistrer, caplog
+):
+    broker.en_panne = True
+    with caplog.at_level(logging.WARNING, logger="evenements.pipeline"):
+        perdue = enregistrer()
+    broker.en_panne = False
+    pipeline.envoyer([a.pk for a in a_executer(perdue)])  # the sweep would do the same
+    assert broker.messages == [[a.pk for a in a_executer(perdue)]]
+
+
+def test_reprises_differees_et_balayage_publient_meme_si_un_reveil_attend(
+    sonnette_reelle, broker, settings
+):
+    assert sonnette.tirer(sonnette_reelle)  # a wake-up waits
+    pipeline.envoyer([7], countdown=30)  # an action to try again later: its own message
+    pipeline.envoyer([8], sonner=False)  # the sweep: what was lost
+    assert broker.messages == [[7], [8]]
+
+
+def test_redis_illisible_pour_la_sonnette_le_message_part(broker, settings, caplog):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    with caplog.at_level(logging.WARNING, logger="evenements.sonnette"):
+        pipeline.envoyer([9], notees=True)
+        pipeline.envoyer([10], notees=True)
+    assert broker.messages == [[9], [10]]
+    assert "Sonnette illisible" in caplog.text

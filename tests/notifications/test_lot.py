@@ -299,15 +299,51 @@ def test_une_connexion_gardee_fermee_par_le_serveur_est_rouverte(smtp_local):
     assert smtp_local.connexions == 2
 
 
-def test_un_message_dont_l_action_est_deja_faite_ne_coute_qu_une_requete(
-    equipe_a, alice, types, django_assert_num_queries
-):
+def test_un_message_dont_l_action_est_deja_faite_execute_les_autres_dues(equipe_a, alice, types):
+    """A wake-up stands for the rows made due while it waited (evenements.sonnette): even
+    when its own action is done, its batch runs the others."""
     (entree,) = entrees(1, equipe_a, alice, types)
     premiere = entree.actions.order_by("pk").first()
     pipeline.executer_lot([premiere.pk], supplement=50)  # its batch runs both actions
     assert len(mail.outbox) == 2
-    entrees(1, equipe_a, alice, types)  # new rows, with messages of their own
-    with django_assert_num_queries(1):  # the second message of the first action
-        assert pipeline.executer_lot([premiere.pk], supplement=50) == {}
-    assert len(mail.outbox) == 2
-    assert ActionDeclenchee.objects.filter(etat=EtatAction.A_EXECUTER).count() == 2
+    entrees(1, equipe_a, alice, types)  # their publisher found the wake-up waiting
+    assert pipeline.executer_lot([premiere.pk], supplement=50) == {}
+    assert len(mail.outbox) == 4
+    assert not ActionDeclenchee.objects.filter(etat=EtatAction.A_EXECUTER).exists()
+
+
+@pytest.mark.parametrize(
+    ("dossiers", "supplement", "reveils"),
+    [
+        (3, 4, 1),  # 6 due, 4 claimed: a full claim wakes another worker at once
+        (2, 50, 0),  # all claimed, none left: no wake-up
+        (0, 50, 0),  # nothing to claim: no wake-up (no loop of empty messages)
+    ],
+)
+def test_un_lot_qui_laisse_des_actions_dues_reveille_un_worker(
+    equipe_a, alice, types, dossiers, supplement, reveils
+):
+    entrees(dossiers, equipe_a, alice, types)
+    appels = []
+    pipeline.executer_lot([], supplement=supplement, relancer=lambda: appels.append(1))
+    assert len(appels) == reveils
+    restantes = ActionDeclenchee.objects.filter(etat=EtatAction.A_EXECUTER).count()
+    assert restantes == max(2 * dossiers - supplement, 0)
+
+
+def test_des_actions_dues_apres_le_lot_reveillent_un_worker(equipe_a, alice, types, monkeypatch):
+    """Rows given back unstarted (behind an action to retry) are due: a wake-up after the
+    batch; the next claim finds them held back and wakes nobody."""
+    entrees(1, equipe_a, alice, types)  # two actions of one dossier
+    premiere, seconde = ActionDeclenchee.objects.order_by("pk")
+
+    def serveur_occupe(canal, message):
+        raise pipeline.ErreurTransitoire("421 Réessayez plus tard")
+
+    monkeypatch.setattr(canaux.CanalEmail, "envoyer", serveur_occupe)
+    appels = []
+    attentes = pipeline.executer_lot([], supplement=50, relancer=lambda: appels.append(1))
+    assert set(attentes) == {premiere.pk, seconde.pk}
+    assert appels == [1]
+    assert pipeline.executer_lot([], supplement=50, relancer=lambda: appels.append(2)) == {}
+    assert appels == [1]
