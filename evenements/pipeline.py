@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from config.lots import mettre_a_jour
 from evenements import sonnette
 from evenements.models import ActionConfiguree, ActionDeclenchee, EtatAction, Evenement
 from evenements.natures import (
@@ -495,9 +496,7 @@ def _ecrire_les_issues() -> None:
         with ecriture_differee():
             _vider(ecritures)
             for champs, actions in par_champs.items():
-                ActionDeclenchee.objects.filter(etat=EtatAction.EN_COURS).bulk_update(
-                    actions, champs
-                )
+                mettre_a_jour(actions, champs, etat=EtatAction.EN_COURS)
         issues.clear()
     _ecritures.depuis = time.monotonic()
 
@@ -658,7 +657,9 @@ def balayer(aujourd_hui: datetime.date | None = None) -> int:
     so a sweep publishes only what was really lost. Embedded mode has no queue: no threshold.
     A new row's time is written with its INSERT, just before the commit and its publish: a
     process that dies in between leaves the row to this threshold too (a failed publish
-    clears the time: the next sweep takes the row).
+    clears the time: the next sweep takes the row). A claim whose lease ran out (its worker
+    was killed) is handed over at once: the message that woke that worker is gone, and the
+    other rows it claimed may have had none (see evenements.sonnette).
     """
     from evenements.tasks import executer_action
 
@@ -671,7 +672,7 @@ def balayer(aujourd_hui: datetime.date | None = None) -> int:
         etat=EtatAction.PLANIFIEE, planifiee_pour__lte=aujourd_hui
     ).update(etat=EtatAction.A_EXECUTER)
     dues = ActionDeclenchee.objects.filter(
-        _dues(maintenant) & _non_transmise_depuis(limite)
+        _dues(maintenant) & (_non_transmise_depuis(limite) | Q(etat=EtatAction.EN_COURS))
     ).order_by("evenement__date", "evenement__rang", "pk")
     ids = list(dues.values_list("pk", flat=True))
     envoyer(ids, sonner=False)  # what was lost: published whatever wake-up may wait

@@ -8,9 +8,10 @@ import logging
 import threading
 
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from config.lots import mettre_a_jour
 from evenements.natures import ErreurTransitoire, IssueIncertaine
 from evenements.pipeline import differer
 from notifications.canaux import ErreurDefinitive, Message, canal, message_id
@@ -59,35 +60,10 @@ def _ecrire_les_issues(envoi: Envoi | None = None, champs: set[str] = frozenset(
         _, deja = lignes.get(envoi.pk, (envoi, ()))
         lignes[envoi.pk] = (envoi, {*deja, *champs})
     if lignes:
-        _mettre_a_jour(
+        mettre_a_jour(
             [e for e, _ in lignes.values()], set().union(*(c for _, c in lignes.values()))
         )
     en_attente.clear()
-
-
-def _mettre_a_jour(envois: list[Envoi], champs: set[str]) -> None:
-    """Each record's own values of `champs`, in one UPDATE statement: what bulk_update
-    writes, without its transaction, and without building Case/When expressions (which
-    cost more than the round trip, once per message)."""
-    nom = connection.ops.quote_name
-    cle = nom(Envoi._meta.pk.column)
-    typer = connection.features.requires_casted_case_in_updates
-    affectations, parametres = [], []
-    for champ in sorted((Envoi._meta.get_field(c) for c in champs), key=lambda c: c.name):
-        cas = f"CASE {cle} {' '.join(['WHEN %s THEN %s'] * len(envois))} END"
-        if typer:  # PostgreSQL types a CASE of parameters as text
-            cas = f"CAST({cas} AS {champ.db_type(connection)})"
-        affectations.append(f"{nom(champ.column)} = {cas}")
-        for envoi in envois:
-            valeur = champ.get_db_prep_save(getattr(envoi, champ.attname), connection)
-            parametres += [envoi.pk, valeur]
-    marques = ", ".join(["%s"] * len(envois))
-    with connection.cursor() as curseur:
-        curseur.execute(
-            f"UPDATE {nom(Envoi._meta.db_table)} SET {', '.join(affectations)} "
-            f"WHERE {cle} IN ({marques})",
-            [*parametres, *(envoi.pk for envoi in envois)],
-        )
 
 
 def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:

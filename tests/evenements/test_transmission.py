@@ -210,3 +210,22 @@ def test_redis_illisible_pour_la_sonnette_le_message_part(broker, settings, capl
         pipeline.envoyer([10], notees=True)
     assert broker.messages == [[9], [10]]
     assert "Sonnette illisible" in caplog.text
+
+
+def test_le_balayage_reprend_aussitot_une_reclamation_dont_le_bail_a_expire(
+    broker, enregistrer, settings
+):
+    """A worker killed mid-batch: its claims are handed over as soon as their lease has run
+    out, however recent their hand-over time (the message that woke it is gone)."""
+    settings.ACTIONS_RETRANSMISSION_SECONDES = 300
+    entree = enregistrer()
+    premiere, seconde = a_executer(entree)
+    broker.messages.clear()
+    il_y_a = timezone.now() - datetime.timedelta(seconds=settings.ACTIONS_BAIL_SECONDES + 1)
+    entree.actions.filter(pk=premiere.pk).update(etat=EtatAction.EN_COURS, demarree_le=il_y_a)
+    entree.actions.filter(pk=seconde.pk).update(
+        etat=EtatAction.EN_COURS,
+        demarree_le=timezone.now(),  # its worker is alive
+    )
+    assert pipeline.balayer() == 1
+    assert broker.messages == [[premiere.pk]]

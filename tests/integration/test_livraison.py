@@ -67,7 +67,7 @@ def test_worker_tue_apres_acceptation_smtp_rien_n_est_renvoye_sans_decision(
 
 
 def test_worker_tue_au_milieu_d_un_lot_rien_perdu_rien_en_double(
-    lancer_worker, file_celery, smtp, equipe_a, alice, types
+    lancer_worker, file_celery, smtp, equipe_a, alice, types, settings
 ):
     """Six actions queued, one worker takes them as one batch; the server accepts the third
     message and holds its reply; the worker is killed (SIGKILL) there. Afterwards, with
@@ -105,7 +105,12 @@ def test_worker_tue_au_milieu_d_un_lot_rien_perdu_rien_en_double(
     assert {recharger(a).etat for a in actions[2:]} == {EtatAction.EN_COURS}
     os.kill(premier.processus.pid, signal.SIGKILL)
 
-    lancer_worker()  # another worker takes over once the lease has run out
+    lancer_worker()  # another worker takes over once the lease has run out (3 s here)
+    settings.ACTIONS_BAIL_SECONDES = 3
+    time.sleep(3.5)
+    # Beat's sweep: the killed worker's claims are handed over at once (the message that
+    # woke it is gone; the others never had one: the wake-up stood for them).
+    assert pipeline.balayer() >= 4  # at least the four not finished
     attendre(
         lambda: (
             not ActionDeclenchee.objects.filter(
