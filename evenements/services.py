@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from config.lots import mettre_a_jour
 from dossiers.dates import bornes_evenement, hors_bornes
 from dossiers.droits import exiger, peut_voir_dossier
 from dossiers.models import Dossier
@@ -215,12 +216,8 @@ def recalculer_dossier(
             )
     if [getattr(dossier, champ) for champ in ETAT_DERIVE] == avant:
         return dossier
-    # Derived state is not a person's edit: the events carry its history.
-    dossier.skip_history_when_saving = True
-    try:
-        dossier.save(update_fields=ETAT_DERIVE)
-    finally:
-        del dossier.skip_history_when_saving
+    # Derived state is not a person's edit: the events carry its history (no revision).
+    mettre_a_jour([dossier], ETAT_DERIVE)
     return dossier
 
 
