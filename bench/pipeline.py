@@ -201,7 +201,13 @@ def lancer_worker(numero: int) -> subprocess.Popen:
             "--without-heartbeat",
         ],
         cwd=RACINE,
-        env={**os.environ, "ACTIONS_BAIL_SECONDES": "60"},
+        # The production shape: DEBUG off (no query log kept for each statement).
+        env={
+            **os.environ,
+            "ACTIONS_BAIL_SECONDES": "60",
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

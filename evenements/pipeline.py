@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from config.lots import mettre_a_jour
@@ -334,8 +334,11 @@ def differer(ecriture: Callable[[], None]) -> None:
 
 
 def _vider(en_attente: list) -> None:
-    while en_attente:
-        en_attente.pop(0)()
+    """Run the writes waiting; forgotten only once all have run (a failed transaction is
+    tried again with all of them)."""
+    for ecriture in list(en_attente):
+        ecriture()
+    en_attente.clear()
 
 
 def _due(action: ActionDeclenchee, maintenant: datetime.datetime) -> bool:
@@ -356,6 +359,20 @@ def _dues(maintenant: datetime.datetime) -> Q:
     ) | Q(etat=EtatAction.EN_COURS, demarree_le__lte=maintenant - _bail())
 
 
+def _retenues(maintenant: datetime.datetime) -> Exists:
+    """Rows of a dossier that has an action waiting for its retry, or running under another
+    worker's live claim: held back by the dossier's order, they are not taken as a batch's
+    extra rows (nor counted as left behind) until it is done."""
+    return Exists(
+        ActionDeclenchee.objects.filter(
+            evenement__dossier_id=OuterRef("evenement__dossier_id"),
+        ).filter(
+            Q(etat=EtatAction.A_EXECUTER, prochaine_tentative_le__gt=maintenant)
+            | Q(etat=EtatAction.EN_COURS, demarree_le__gt=maintenant - _bail())
+        )
+    )
+
+
 def _ordre(action: ActionDeclenchee) -> tuple:
     """Recorded order of a dossier's actions: its events' (date, rang), then the rows."""
     evenement = action.evenement
@@ -369,7 +386,9 @@ def _pour_le_lot(ids: list[int], supplement: int, maintenant: datetime.datetime)
     has one writer at a time and no row locks). Joins only the event (for the order): a
     query PostgreSQL plans in no time, run for every message, even one with nothing left
     to do."""
-    filtre = Q(pk__in=ids) | _dues(maintenant) if supplement else Q(pk__in=ids)
+    filtre = Q(pk__in=ids)
+    if supplement:
+        filtre |= _dues(maintenant) & ~_retenues(maintenant)
     requete = (
         ActionDeclenchee.objects.filter(filtre)
         .select_related("evenement")
@@ -496,7 +515,15 @@ def _ecrire_les_issues() -> None:
         with ecriture_differee():
             _vider(ecritures)
             for champs, actions in par_champs.items():
-                mettre_a_jour(actions, champs, etat=EtatAction.EN_COURS)
+                # Only rows still under this batch's claim (same claim time).
+                ecrites = mettre_a_jour(
+                    actions, champs, jeton="demarree_le", etat=EtatAction.EN_COURS
+                )
+                if ecrites < len(actions):
+                    journal.warning(
+                        "%s issue(s) non écrite(s) : action reprise par un autre worker.",
+                        len(actions) - ecrites,
+                    )
         issues.clear()
     _ecritures.depuis = time.monotonic()
 
@@ -631,9 +658,22 @@ def executer_lot(
             if delai := _executer_reclamee(action):
                 attentes[action.pk] = delai
                 retenus[dossier_id] = delai
-    if relancer is not None and ActionDeclenchee.objects.filter(_dues(timezone.now())).exists():
+    if relancer is not None and _encore_dues():
         relancer()
     return attentes
+
+
+def _encore_dues(anciennes_de: datetime.timedelta | None = None) -> bool:
+    """Whether due rows not held back are left (handed over at least `anciennes_de` ago)."""
+    maintenant = timezone.now()
+    filtre = _dues(maintenant) & ~_retenues(maintenant)
+    if anciennes_de is not None:
+        filtre &= Q(transmise_le__lte=maintenant - anciennes_de)
+    try:
+        return ActionDeclenchee.objects.filter(filtre).exists()
+    except DatabaseError as exc:  # the sweep hands them over in any case
+        journal.warning("Actions dues non vérifiées (%s)", exc)
+        return False
 
 
 def executer(pk: int) -> int:
@@ -676,6 +716,10 @@ def balayer(aujourd_hui: datetime.date | None = None) -> int:
     ).order_by("evenement__date", "evenement__rang", "pk")
     ids = list(dues.values_list("pk", flat=True))
     envoyer(ids, sonner=False)  # what was lost: published whatever wake-up may wait
+    # Rows whose publisher found a wake-up waiting that never came (its publish failed, or
+    # its publisher died): rung again once they have waited twice the wake-up's life.
+    if not embarque and _encore_dues(datetime.timedelta(seconds=2 * sonnette.DUREE_SECONDES)):
+        reveiller()
     return len(ids)
 
 

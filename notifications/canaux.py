@@ -185,6 +185,8 @@ class CanalEmail:
         remise, retablir = self._surveiller_data(self._connexion, message)
         try:
             self._connexion.send_messages([email])
+        except (ErreurTransitoire, ErreurDefinitive):  # our own step before DATA refused
+            raise
         except Exception as exc:
             # After DATA began, only a reply code says "not accepted"; a lost connection or a
             # timeout leaves the outcome unknown.

@@ -8,7 +8,7 @@ import logging
 import threading
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from config.lots import mettre_a_jour
@@ -51,19 +51,30 @@ def _noter_issue(envoi: Envoi, *champs: str) -> None:
     differer(_ecrire_les_issues)
 
 
-def _ecrire_les_issues(envoi: Envoi | None = None, champs: set[str] = frozenset()) -> None:
-    """The outcomes waiting, and `envoi`'s `champs`, in one UPDATE statement: outside a
-    transaction it commits on its own (an ordinary, synchronous commit)."""
+def _ecrire_les_issues(envoi: Envoi | None = None, champs: set[str] = frozenset()) -> int:
+    """The outcomes waiting, and `envoi`'s `champs`, in one UPDATE statement (outside a
+    transaction it commits on its own: an ordinary, synchronous commit). A record whose
+    attempt was taken over meanwhile (its `tentatives` moved on) is left alone. Returns how
+    many were left. The waiting outcomes are forgotten even if the write fails: never
+    written later over newer facts (the record falls back to what is on disk)."""
     en_attente = getattr(_issues, "envois", None) or {}
     lignes = dict(en_attente)
     if envoi is not None:
         _, deja = lignes.get(envoi.pk, (envoi, ()))
         lignes[envoi.pk] = (envoi, {*deja, *champs})
-    if lignes:
-        mettre_a_jour(
-            [e for e, _ in lignes.values()], set().union(*(c for _, c in lignes.values()))
+    try:
+        if not lignes:
+            return 0
+        ecrites = mettre_a_jour(
+            [e for e, _ in lignes.values()],
+            set().union(*(c for _, c in lignes.values())),
+            jeton="tentatives",
         )
-    en_attente.clear()
+    finally:
+        en_attente.clear()
+    if ecrites < len(lignes):
+        journal.warning("%s envoi(s) repris ailleurs : issue non écrite.", len(lignes) - ecrites)
+    return len(lignes) - ecrites
 
 
 def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
@@ -91,7 +102,12 @@ def envoyer(envoi: Envoi, *, deja_en_cours: bool = False) -> None:
         if deja_en_cours:  # the attempt itself begins now, in its batch
             envoi.commence_le = debut
             champs.add("commence_le")
-        _ecrire_les_issues(envoi, champs)
+        try:
+            laisses = _ecrire_les_issues(envoi, champs)
+        except DatabaseError as exc:  # not on record: nothing is handed over
+            raise ErreurTransitoire(f"Base de données indisponible : {exc}") from exc
+        if laisses:  # this batch's claim was taken over: another worker sends
+            raise ErreurTransitoire("Envoi repris par un autre traitement : rien n'est remis.")
 
     message = Message(
         cle=envoi.cle,

@@ -35,3 +35,16 @@ def test_une_condition_non_remplie_la_ligne_est_laissee(django_assert_num_querie
     assert mettre_a_jour([lea], ["nom"], consentement_sms=False) == 0
     lea.refresh_from_db()
     assert lea.nom != "Changé"
+
+
+@pytest.mark.django_db
+def test_une_ligne_dont_le_jeton_a_change_est_laissee():
+    """A row someone else took over since it was read (its token moved) keeps their values."""
+    lea, marc = BeneficiaireFactory.create_batch(2, nom="Avant")
+    Beneficiaire.objects.filter(pk=marc.pk).update(date_naissance=datetime.date(1980, 1, 1))
+    lea.nom = marc.nom = "Après"
+    assert mettre_a_jour([lea, marc], ["nom"], jeton="date_naissance") == 1
+    assert dict(Beneficiaire.objects.values_list("pk", "nom")) == {
+        lea.pk: "Après",
+        marc.pk: "Avant",
+    }

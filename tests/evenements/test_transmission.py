@@ -229,3 +229,23 @@ def test_le_balayage_reprend_aussitot_une_reclamation_dont_le_bail_a_expire(
     )
     assert pipeline.balayer() == 1
     assert broker.messages == [[premiere.pk]]
+
+
+def test_le_balayage_sonne_pour_des_actions_qu_un_reveil_perdu_devait_prendre(
+    sonnette_reelle, broker, enregistrer, settings
+):
+    """Rows whose publisher found a wake-up waiting that never reached a worker: once they
+    have waited twice the wake-up's life, the sweep rings (one message without ids),
+    unless a wake-up waits again."""
+    settings.ACTIONS_RETRANSMISSION_SECONDES = 300
+    entree = enregistrer()
+    broker.messages.clear()
+    sonnette.relacher(sonnette_reelle)
+    recemment = timezone.now() - datetime.timedelta(seconds=2 * sonnette.DUREE_SECONDES - 5)
+    entree.actions.update(transmise_le=recemment)
+    assert pipeline.balayer() == 0 and broker.messages == []  # not waited long enough
+    longtemps = timezone.now() - datetime.timedelta(seconds=2 * sonnette.DUREE_SECONDES + 1)
+    entree.actions.update(transmise_le=longtemps)
+    assert pipeline.balayer() == 0  # not presumed lost: below the threshold
+    assert broker.messages == [[]]  # a wake-up: its batch claims every due row
+    assert pipeline.balayer() == 0 and broker.messages == [[]]  # it waits: no other

@@ -1,12 +1,15 @@
 """Actions run in batches (evenements.pipeline.executer_lot): one claim for several rows, their
 data loaded in bulk, one SMTP connection for the batch's e-mails, the dossier's order kept."""
 
+import smtplib
 import socket
 import threading
 
 import pytest
 from django.core import mail
 from django.db import connection, connections
+from django.db.models import F
+from django.utils import timezone
 
 from evenements import pipeline
 from evenements.models import ActionDeclenchee, EtatAction
@@ -331,9 +334,11 @@ def test_un_lot_qui_laisse_des_actions_dues_reveille_un_worker(
     assert restantes == max(2 * dossiers - supplement, 0)
 
 
-def test_des_actions_dues_apres_le_lot_reveillent_un_worker(equipe_a, alice, types, monkeypatch):
-    """Rows given back unstarted (behind an action to retry) are due: a wake-up after the
-    batch; the next claim finds them held back and wakes nobody."""
+def test_des_actions_retenues_derriere_une_reprise_ne_reveillent_personne(
+    equipe_a, alice, types, monkeypatch
+):
+    """Rows given back unstarted behind an action to retry wait for it (its own delayed
+    message): no wake-up, no batch takes them meanwhile; another dossier's rows are taken."""
     entrees(1, equipe_a, alice, types)  # two actions of one dossier
     premiere, seconde = ActionDeclenchee.objects.order_by("pk")
 
@@ -344,6 +349,51 @@ def test_des_actions_dues_apres_le_lot_reveillent_un_worker(equipe_a, alice, typ
     appels = []
     attentes = pipeline.executer_lot([], supplement=50, relancer=lambda: appels.append(1))
     assert set(attentes) == {premiere.pk, seconde.pk}
-    assert appels == [1]
-    assert pipeline.executer_lot([], supplement=50, relancer=lambda: appels.append(2)) == {}
-    assert appels == [1]
+    assert appels == []
+    monkeypatch.undo()
+    (autre,) = entrees(1, equipe_a, alice, types)
+    assert pipeline.executer_lot([], supplement=50) == {}
+    assert set(ActionDeclenchee.objects.filter(etat=EtatAction.EXECUTEE)) == set(
+        autre.actions.all()
+    )
+    seconde.refresh_from_db()
+    assert seconde.etat == EtatAction.A_EXECUTER  # still behind the first, in order
+
+
+def test_une_issue_n_est_pas_ecrite_sur_une_action_reprise_ailleurs(
+    equipe_a, alice, types, monkeypatch, caplog
+):
+    """The batch outlived its lease and another worker took an action over: this batch's
+    outcome for it is not written (the other worker's stands)."""
+    entrees(1, equipe_a, alice, types)
+    premiere, _ = ActionDeclenchee.objects.order_by("pk")
+    remettre = canaux.CanalEmail._remettre
+
+    def reprise_pendant_le_lot(canal, email, message):
+        ActionDeclenchee.objects.filter(pk=premiere.pk).update(demarree_le=timezone.now())
+        return remettre(canal, email, message)
+
+    monkeypatch.setattr(canaux.CanalEmail, "_remettre", reprise_pendant_le_lot)
+    pipeline.executer_lot([], supplement=50)
+    premiere.refresh_from_db()
+    assert premiere.etat == EtatAction.EN_COURS  # the other worker's claim, untouched
+    assert "reprise par un autre worker" in caplog.text
+
+
+def test_un_envoi_repris_ailleurs_avant_data_n_est_pas_remis(
+    equipe_a, alice, types, smtp_local, monkeypatch
+):
+    """The record's attempt was taken over (its count moved on) just before DATA: the
+    statement before DATA leaves it alone, and nothing is handed to the server."""
+    entrees(1, equipe_a, alice, types)
+    rcpt = smtplib.SMTP.rcpt
+
+    def reprise_avant_data(smtp, *args, **kwargs):
+        Envoi.objects.update(tentatives=F("tentatives") + 1)  # another worker's attempt
+        return rcpt(smtp, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "rcpt", reprise_avant_data)
+    attentes = pipeline.executer_lot([], supplement=50)
+    assert smtp_local.messages == []
+    assert len(attentes) == 2  # to try again later (then found taken over, or done)
+    assert set(Envoi.objects.values_list("tentatives", "remise_le")) == {(2, None)}
