@@ -11,6 +11,7 @@ throwaway database. Run with `make bench`.
 """
 
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -26,6 +27,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 N = int(os.environ.get("BENCH_ACTIONS", 300))
 M = int(os.environ.get("BENCH_ACTIONS_WORKERS", 1000))  # e-mail actions per worker measure
 WORKERS = [int(n) for n in os.environ.get("BENCH_WORKERS", "1,2,4").split(",")]
+REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", 3))  # per number of workers: median
 PROFIL = os.environ.get("BENCH_PROFIL")
 FILE = f"bench-{uuid.uuid4().hex[:6]}"
 
@@ -43,12 +45,30 @@ def psql(commande: str) -> None:
 
 
 class Boite:
-    def __init__(self):
-        self.nombre = 0
+    """The loopback SMTP server's handler: counts the messages it accepts (shared with the
+    bench, the server running in a process of its own, as a real one does)."""
+
+    def __init__(self, compteur):
+        self.compteur = compteur
+
+    @property
+    def nombre(self) -> int:
+        return self.compteur.value
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.nombre += 1
+        with self.compteur.get_lock():
+            self.compteur.value += 1
         return "250 OK"
+
+
+def serveur_smtp(boite: Boite, port: int) -> None:
+    import logging
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command log
+    Controller(boite, hostname="127.0.0.1", port=port).start()
+    threading.Event().wait()
 
 
 def main() -> None:
@@ -66,16 +86,20 @@ def main() -> None:
 
 
 def executer() -> None:
+    import multiprocessing
     import socket
-
-    from aiosmtpd.controller import Controller
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    boite = Boite()
-    controleur = Controller(boite, hostname="127.0.0.1", port=port)
-    controleur.start()
+    boite = Boite(multiprocessing.Value("i", 0))
+    serveur = multiprocessing.Process(target=serveur_smtp, args=(boite, port), daemon=True)
+    serveur.start()
+    for _ in range(100):  # until it listens
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
     os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
 
     import django
@@ -174,7 +198,7 @@ def executer() -> None:
 
     # 2. throughput of 1, 2, 4 worker processes
     debit_des_workers(boite, equipe, user, prestation, configurations[0])
-    controleur.stop()
+    serveur.terminate()
 
 
 def lancer_worker(numero: int) -> subprocess.Popen:
@@ -266,13 +290,12 @@ def debit_des_workers(boite, equipe, user, prestation, configuration) -> None:
     # Part 1's rows are not measured here.
     ActionDeclenchee.objects.filter(etat=EtatAction.A_EXECUTER).update(etat=EtatAction.ANNULEE)
     file = redis.Redis.from_url(REDIS_URL)
-    debits = {}
-    for tour, nombre_workers in enumerate(WORKERS):
+    debits: dict[int, list[float]] = {}
+    tour = 0
+    for nombre_workers in WORKERS:
         # Nothing left from the previous measure (a message handed over again for later).
         file.delete(FILE)
         sonnette.relacher(FILE)  # nor a wake-up standing for a deleted message
-        avant = boite.nombre
-        ids = actions_dues(M, equipe, user, prestation, configuration, tour)
         workers = [lancer_worker(n) for n in range(nombre_workers)]
         for worker in workers:  # wait until each is ready: start-up is not measured
             for ligne in worker.stdout:
@@ -280,29 +303,36 @@ def debit_des_workers(boite, equipe, user, prestation, configuration) -> None:
                     break
             threading.Thread(target=lambda w=worker: [None for _ in w.stdout], daemon=True).start()
         try:
-            debut = time.perf_counter()
-            for pk in ids:  # one message per action, as after M separate events
-                pipeline.envoyer([pk], notees=True)
-            restantes = ActionDeclenchee.objects.filter(
-                pk__in=ids, etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS]
-            )
-            # Done when every action is, and every message was consumed (most find their
-            # action already run by a batch: that cost is part of the measure).
-            while restantes.exists() or file.llen(FILE):
-                if time.perf_counter() - debut > 600:
-                    raise SystemExit("les workers n'ont pas fini en 10 minutes")
-                time.sleep(0.02)
-            duree = time.perf_counter() - debut
+            for _ in range(REPETITIONS):  # the same workers, M new actions each time
+                tour += 1
+                avant = boite.nombre
+                ids = actions_dues(M, equipe, user, prestation, configuration, tour)
+                debut = time.perf_counter()
+                for pk in ids:  # one message per action, as after M separate events
+                    pipeline.envoyer([pk], notees=True)
+                restantes = ActionDeclenchee.objects.filter(
+                    pk__in=ids, etat__in=[EtatAction.A_EXECUTER, EtatAction.EN_COURS]
+                )
+                # Done when every action is, and every message was consumed.
+                while restantes.exists() or file.llen(FILE):
+                    if time.perf_counter() - debut > 600:
+                        raise SystemExit("les workers n'ont pas fini en 10 minutes")
+                    time.sleep(0.02)
+                duree = time.perf_counter() - debut
+                executees = ActionDeclenchee.objects.filter(
+                    pk__in=ids, etat=EtatAction.EXECUTEE
+                ).count()
+                recus = boite.nombre - avant
+                if executees != M or recus != M:
+                    raise SystemExit(
+                        f"{executees} actions exécutées, {recus} e-mails reçus, {M} attendus"
+                    )
+                debits.setdefault(nombre_workers, []).append(M / duree)
         finally:
             for worker in workers:
                 worker.terminate()
             for worker in workers:
                 worker.wait(timeout=60)
-        executees = ActionDeclenchee.objects.filter(pk__in=ids, etat=EtatAction.EXECUTEE).count()
-        recus = boite.nombre - avant
-        if executees != M or recus != M:
-            raise SystemExit(f"{executees} actions exécutées, {recus} e-mails reçus, {M} attendus")
-        debits[nombre_workers] = M / duree
 
     debut = time.perf_counter()
     for i in range(M):  # one SMTP connection per message
@@ -314,14 +344,20 @@ def debit_des_workers(boite, equipe, user, prestation, configuration) -> None:
             EmailMessage("Sujet", "Corps", to=[f"nu{i}@ex.fr"], connection=connexion).send()
     une_connexion = M / (time.perf_counter() - debut)
 
-    print(f"Actions e-mail, {M} par mesure (workers solo, lots de ACTIONS_LOT)")
+    print(
+        f"Actions e-mail, {M} par mesure, médiane de {REPETITIONS} mesures "
+        "(workers solo, lots de ACTIONS_LOT)"
+    )
     print(f"  envois SMTP directs, une connexion par message {par_message:7.1f} /s")
     print(f"  envois SMTP directs, une seule connexion       {une_connexion:7.1f} /s")
-    for nombre_workers, debit in debits.items():
+    premier = statistics.median(debits[WORKERS[0]])
+    for nombre_workers, mesures in debits.items():
+        debit = statistics.median(mesures)
         print(
             f"  {nombre_workers} worker(s)                                  {debit:7.1f} /s   "
             f"ratio {par_message / debit:5.1f} | {une_connexion / debit:5.1f}   "
-            f"(x{debit / debits[WORKERS[0]]:.2f} vs 1 worker)"
+            f"(x{debit / premier:.2f} vs 1 worker)   "
+            f"[{min(mesures):.0f}–{max(mesures):.0f}]"
         )
 
 
