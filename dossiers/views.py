@@ -8,6 +8,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from config import jointures
 from config.erreurs import ajouter_erreurs
 from dossiers import extensions, services
 from dossiers.droits import (
@@ -53,6 +54,8 @@ def liste(request):
                 dossiers = dossiers.filter(**{champ: donnees[champ]})
     page = Paginator(dossiers.order_by("beneficiaire__nom", "beneficiaire__prenom", "pk"), PAR_PAGE)
     page = page.get_page(request.GET.get("page"))
+    with jointures.dans_l_ordre_ecrit():
+        page.object_list = list(page.object_list)
     parametres = request.GET.copy()
     parametres.pop("page", None)
     parametres.pop("tout", None)
@@ -111,14 +114,15 @@ def nouveau(request):
 
 
 def dossier_visible_ou_404(request, pk):
-    return get_object_or_404(
-        dossiers_visibles(request.user)
-        .select_related(
-            "beneficiaire", "prestation", "referent", "equipe", "phase_courante", "financeur"
+    with jointures.dans_l_ordre_ecrit():  # found by its key, then each joined row by its key
+        return get_object_or_404(
+            dossiers_visibles(request.user)
+            .select_related(
+                "beneficiaire", "prestation", "referent", "equipe", "phase_courante", "financeur"
+            )
+            .annotate(**extensions.annotations()),
+            pk=pk,
         )
-        .annotate(**extensions.annotations()),
-        pk=pk,
-    )
 
 
 def resume(request, pk):

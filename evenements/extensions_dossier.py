@@ -25,8 +25,9 @@ def _action_en_echec():
 
 def _phases(request, dossier):
     from evenements import indicateurs
+    from evenements.selectors import histoire_de_la_page
 
-    return indicateurs.du_dossier(dossier)
+    return indicateurs.du_dossier(dossier, histoire_de_la_page(request, dossier)[1])
 
 
 def _recalculer(dossier):

@@ -9,6 +9,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 
+from config import jointures
 from config.francais import ordinal
 from dossiers.models import Dossier, Financeur, Phase, Statut
 from evenements import champs as champs_mod
@@ -151,6 +152,16 @@ def histoire_active(dossier: Dossier) -> list[Evenement]:
     return avec_types(dossier.evenements.actifs().chronologiques())
 
 
+def histoire_de_la_page(request, dossier: Dossier) -> tuple[list[Evenement], list[Etape]]:
+    """The dossier's active history and its replay, once per request: several sections of
+    the Résumé show them. For display only (a write reads its own under the dossier's lock)."""
+    memo = request.__dict__.setdefault("_histoires_affichees", {})
+    if dossier.pk not in memo:
+        histoire = histoire_active(dossier)
+        memo[dossier.pk] = (histoire, etapes_du_dossier(dossier, histoire))
+    return memo[dossier.pk]
+
+
 def avec_types(evenements) -> list[Evenement]:
     """Events with their type attached from one shared load of the types."""
     evenements = list(evenements)
@@ -270,9 +281,10 @@ def historique(
     # do not depend on the planner's statistics (a subquery or a join with LIMIT can sort or
     # loop over the whole history when they are missing, e.g. after a bulk import).
     page.object_list = list(page.object_list)
-    a_afficher = list(evenements.filter(pk__in=page.object_list))
-    _partager_les_types(a_afficher)
-    prefetch_related_objects(a_afficher, actions_affichees())
+    with jointures.dans_l_ordre_ecrit():  # rows by their keys, then what they point to
+        a_afficher = list(evenements.filter(pk__in=page.object_list))
+        _partager_les_types(a_afficher)
+        prefetch_related_objects(a_afficher, actions_affichees())
     return page, _lignes(dossier, user, lambda: histoire_active(dossier), a_afficher)
 
 

@@ -4,10 +4,11 @@ from dossiers.extensions import Onglet, SectionResume, enregistrer_onglet, enreg
 
 
 def _indicateurs(request, dossier):
+    from evenements.selectors import histoire_de_la_page
     from seances import graphique
     from seances.selectors import indicateurs_du_dossier
 
-    donnees = indicateurs_du_dossier(dossier)
+    donnees = indicateurs_du_dossier(dossier, histoire=histoire_de_la_page(request, dossier))
     donnees["graphique"] = graphique.heures_par_phase(donnees["phases"])
     return donnees
 

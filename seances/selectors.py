@@ -79,15 +79,21 @@ def intervalles_de_phase(dossier: Dossier, etapes) -> list[indicateurs.Intervall
 
 
 def indicateurs_du_dossier(
-    dossier: Dossier, participations=None, aujourd_hui: datetime.date | None = None
+    dossier: Dossier,
+    participations=None,
+    aujourd_hui: datetime.date | None = None,
+    histoire: tuple | None = None,
 ) -> dict:
-    """Totals, per-phase figures and the values frozen at exit, for the Résumé card."""
+    """Totals, per-phase figures and the values frozen at exit, for the Résumé card.
+    `histoire`: (active events, their replay) when the caller has them already."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     if participations is None:
         participations = list(participations_du_dossier(dossier))
     lignes = [indicateurs.LigneSeance.de(p) for p in participations]
-    evenements = histoire_active(dossier)
-    etapes = etapes_du_dossier(dossier, evenements)
+    if histoire is None:
+        evenements = histoire_active(dossier)
+        histoire = (evenements, etapes_du_dossier(dossier, evenements))
+    evenements, etapes = histoire
     validations = [
         e.date
         for e in evenements

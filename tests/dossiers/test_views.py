@@ -161,3 +161,47 @@ def test_resume_accorde_ne_avec_la_civilite(client, alice, dossier):
     client.force_login(alice)
     contenu = client.get(reverse("dossiers:resume", args=[dossier.pk])).content.decode()
     assert "Madame Léa Martin, née le 04/03/1990" in contenu
+
+
+def test_resume_lit_l_historique_une_fois_et_en_requetes_constantes(
+    client, alice, dossier, types, aujourd_hui
+):
+    """The Résumé's two cards (phases, indicators) share one read and one replay of the
+    history; more events, same queries."""
+    import datetime
+
+    enregistrer_evenement(
+        dossier=dossier,
+        type_evenement=types["entree"],
+        auteur=alice,
+        date=aujourd_hui - datetime.timedelta(days=30),
+    )
+    client.force_login(alice)
+    url = reverse("dossiers:resume", args=[dossier.pk])
+    client.get(url)  # the per-process configuration caches, warm
+
+    def historiques(requetes):
+        return [
+            q["sql"]
+            for q in requetes.captured_queries
+            if q["sql"].startswith('SELECT "evenements_evenement"."id"')
+            and 'FROM "evenements_evenement"' in q["sql"]
+        ]
+
+    with CaptureQueriesContext(connection) as peu:
+        assert client.get(url).status_code == 200
+    for jours in range(29, 19, -1):
+        enregistrer_evenement(
+            dossier=dossier,
+            type_evenement=types["validation-etape"],
+            auteur=alice,
+            date=aujourd_hui - datetime.timedelta(days=jours),
+            valeurs={"etape": f"Étape {jours}"},
+        )
+    with CaptureQueriesContext(connection) as beaucoup:
+        reponse = client.get(url)
+    assert len(beaucoup.captured_queries) == len(peu.captured_queries)
+    assert len(historiques(beaucoup)) == 1
+    sections = dict(reponse.context["sections"])
+    assert sections["seances/_resume_indicateurs.html"]["total"].objectifs_valides == 10
+    assert sections["evenements/_resume_phases.html"]["duree_jours"] == 30
