@@ -26,7 +26,7 @@ from dossiers.forms import (
     FiltreDossiersForm,
 )
 from dossiers.historique import modifications
-from dossiers.models import Equipe
+from dossiers.models import Dossier, Equipe
 from dossiers.recherche import normaliser
 from dossiers.services import creer_dossier
 
@@ -34,9 +34,7 @@ PAR_PAGE = 25
 
 
 def liste(request):
-    dossiers = dossiers_visibles(request.user).select_related(
-        "beneficiaire", "prestation", "referent", "equipe", "phase_courante", "financeur"
-    )
+    dossiers = dossiers_visibles(request.user)
     filtres = FiltreDossiersForm(
         request.GET or None,
         referents=referents_visibles(request.user),
@@ -52,10 +50,18 @@ def liste(request):
         for champ in ("statut", "prestation", "referent", "equipe"):
             if donnees.get(champ):
                 dossiers = dossiers.filter(**{champ: donnees[champ]})
-    page = Paginator(dossiers.order_by("beneficiaire__nom", "beneficiaire__prenom", "pk"), PAR_PAGE)
+    ordre = ("beneficiaire__nom", "beneficiaire__prenom", "pk")
+    page = Paginator(dossiers.order_by(*ordre).values_list("pk", flat=True), PAR_PAGE)
     page = page.get_page(request.GET.get("page"))
+    # The page's ids first, planned freely (the filters choose the best table to start
+    # from), then their rows by key with what they point to, in the written join order:
+    # planning all eight tables with the LIMIT took PostgreSQL 38 ms, running it 0.6 ms.
+    ids = list(page.object_list)
     with jointures.dans_l_ordre_ecrit():
-        page.object_list = list(page.object_list)
+        lignes = Dossier.objects.select_related(
+            "beneficiaire", "prestation", "referent", "equipe", "phase_courante", "financeur"
+        ).in_bulk(ids)
+    page.object_list = [lignes[pk] for pk in ids]
     parametres = request.GET.copy()
     parametres.pop("page", None)
     parametres.pop("tout", None)

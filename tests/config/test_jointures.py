@@ -52,7 +52,8 @@ def test_les_pages_d_un_dossier_planifient_leurs_jointures_dans_l_ordre(client, 
 
     def noter(execute, sql, params, many, contexte):
         reglage = connection.connection.execute("SHOW join_collapse_limit").fetchone()[0]
-        vues.append((sql.startswith('SELECT "dossiers_dossier"."id"'), reglage))
+        lignes = 'SELECT "dossiers_dossier"."id", "dossiers_dossier"."beneficiaire_id"'
+        vues.append((sql.startswith(lignes), reglage))
         return execute(sql, params, many, contexte)
 
     client.force_login(alice)
