@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet, Subquery
 from dossiers.models import Phase
 from evenements.models import ActionConfiguree, ChampSupplementaire, JetonConfiguration
 
-__all__ = ["Configuration", "avec_jeton", "pour"]
+__all__ = ["Configuration", "avec_jeton", "courante", "pour"]
 
 
 def avec_jeton(dossiers: QuerySet) -> QuerySet:
@@ -85,6 +85,11 @@ class Configuration:
 
 
 _courante = Configuration(None)
+
+
+def courante() -> Configuration | None:
+    """The snapshot this process used last (None before the first): the likely one."""
+    return _courante if _courante.jeton is not None else None
 
 
 def pour(jeton: str | None) -> Configuration:

@@ -29,7 +29,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from config.lots import mettre_a_jour
-from evenements import sonnette
+from evenements import courrier, sonnette
 from evenements.models import ActionConfiguree, ActionDeclenchee, EtatAction, Evenement
 from evenements.natures import (
     ActionIgnoree,
@@ -221,22 +221,46 @@ def envoyer(
     if eager and countdown:
         return  # embedded mode: the in-process scheduler picks it up when due
     file = executer_action.app.conf.task_default_queue  # read now: it is configurable
-    if sonner and not countdown and not eager and not sonnette.tirer(file):
-        if not notees:
-            ActionDeclenchee.objects.filter(pk__in=ids).update(transmise_le=timezone.now())
-        return
     taille = max(settings.ACTIONS_LOT, 1)
+    lots = [list(ids[debut : debut + taille]) for debut in range(0, len(ids), taille)]
     transmises, perdues = [], []
-    for debut in range(0, len(ids), taille):
-        lot = list(ids[debut : debut + taille])
-        (transmises if _publier(lot, countdown, file) else perdues).extend(lot)
-    if perdues and sonner and not countdown and not eager:
-        sonnette.relacher(file)  # no wake-up waits after all
+    sonnee = None
+    if sonner and not countdown and not eager:
+        try:
+            sonnee = _sonner(lots, file)
+        except Exception as exc:  # noqa: BLE001 - nothing was set nor pushed: as a lost publish
+            journal.warning(
+                "Actions %s non transmises au broker (%s) ; le balayage les reprendra.", ids, exc
+            )
+            perdues = list(ids)
+        if sonnee is None and not perdues and not sonnette.tirer(file):
+            sonnee = False
+        if sonnee is False:  # a wake-up waits: it stands for these rows
+            if not notees:
+                ActionDeclenchee.objects.filter(pk__in=ids).update(transmise_le=timezone.now())
+            return
+    if sonnee:
+        transmises = list(ids)
+    elif not perdues:
+        for lot in lots:
+            (transmises if _publier(lot, countdown, file) else perdues).extend(lot)
+        if perdues and sonner and not countdown and not eager:
+            sonnette.relacher(file)  # no wake-up waits after all
     if notees:
         if perdues:
             _oublier_transmission(perdues)
     elif transmises:  # one query per call: the sweep leaves these to their message
         ActionDeclenchee.objects.filter(pk__in=transmises).update(transmise_le=timezone.now())
+
+
+def _sonner(lots: list[list[int]], file: str) -> bool | None:
+    """The wake-up and its messages in one round trip (evenements.sonnette.sonner), when the
+    broker is the Redis that holds the wake-up; None otherwise (publish through Celery)."""
+    from evenements.tasks import executer_action
+
+    if executer_action.app.conf.broker_url != settings.REDIS_URL:
+        return None
+    return sonnette.sonner(file, [courrier.corps(executer_action, [lot], file) for lot in lots])
 
 
 def reveiller() -> None:

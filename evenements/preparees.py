@@ -42,17 +42,16 @@ class _Compilee:
             self.noms = [s[0].target.attname for s in self.select[self.debut : self.fin]]
             self.liees = get_related_populators(self.klass_info, self.select, alias)
 
-    def lignes(self, valeur, alias: str) -> list:
-        connexion = connections[alias]
+    def parametres_pour(self, valeur, connexion) -> list:
         if self.verrou and connexion.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
         parametres = list(self.parametres)
         parametres[self.position] = valeur
-        with connexion.cursor() as curseur:
-            curseur.execute(self.sql, parametres)
-            lignes = curseur.fetchall()
+        return parametres
+
+    def convertir(self, lignes: list) -> list:
         if self.convertisseurs:
             converties = self.compilateur.apply_converters(lignes, self.convertisseurs)
             lignes = [tuple(ligne) for ligne in converties]
@@ -74,15 +73,19 @@ class Preparee:
 
     def lignes(self, valeur, alias: str = "default") -> list[tuple]:
         """The rows, as values_list() gives them."""
-        return self._compilee(alias).lignes(valeur, alias)
+        return lire_ensemble([(self, valeur)], alias)[0]
 
     def objets(self, valeur, alias: str = "default") -> list:
         """The model instances, as iterating the queryset gives them (select_related and
         annotations included)."""
+        return self.instancier(self.lignes(valeur, alias), alias)
+
+    def instancier(self, lignes: list[tuple], alias: str = "default") -> list:
+        """Model instances from rows this statement returned (see lire_ensemble)."""
         compilee = self._compilee(alias)
         modele = compilee.klass_info["model"]
         objets = []
-        for ligne in compilee.lignes(valeur, alias):
+        for ligne in lignes:
             objet = modele.from_db(alias, compilee.noms, ligne[compilee.debut : compilee.fin])
             for liee in compilee.liees:
                 liee.populate(ligne, objet)
@@ -90,3 +93,40 @@ class Preparee:
                 setattr(objet, nom, ligne[position])
             objets.append(objet)
         return objets
+
+
+def lire_ensemble(lectures: list[tuple[Preparee, Any]], alias: str = "default") -> list[list]:
+    """The rows of several prepared reads, each with its value, in one round trip where the
+    driver allows several statements in one call (psycopg's client-side binding, Django's
+    default on PostgreSQL); one call each elsewhere. The server runs them one after the
+    other, each with a snapshot of its own: a read placed after a row lock sees whatever the
+    lock waited for."""
+    connexion = connections[alias]
+    compilees = [preparee._compilee(alias) for preparee, _ in lectures]
+    requetes = [
+        (compilee.sql, compilee.parametres_pour(valeur, connexion))
+        for compilee, (_, valeur) in zip(compilees, lectures, strict=True)
+    ]
+    resultats = []
+    with connexion.cursor() as curseur:
+        if len(requetes) > 1 and _plusieurs_par_appel(curseur):
+            curseur.execute(
+                ";\n".join(sql for sql, _ in requetes), [p for _, ps in requetes for p in ps]
+            )
+            resultats.append(curseur.fetchall())
+            while curseur.nextset():
+                resultats.append(curseur.fetchall())
+        else:
+            for sql, parametres in requetes:
+                curseur.execute(sql, parametres)
+                resultats.append(curseur.fetchall())
+    return [c.convertir(lignes) for c, lignes in zip(compilees, resultats, strict=True)]
+
+
+def _plusieurs_par_appel(curseur) -> bool:
+    """psycopg 3's client-side binding cursor takes several statements in one execute()."""
+    try:
+        from psycopg import ClientCursor
+    except ImportError:
+        return False
+    return isinstance(curseur.cursor, ClientCursor)

@@ -16,7 +16,7 @@ from dossiers.services import autre_dossier_ouvert
 from evenements import configuration, droits, pipeline
 from evenements.champs import valider_valeurs
 from evenements.models import RAISON_LONGUEUR_MAX, Evenement, Motif, TypeEvenement
-from evenements.preparees import Preparee
+from evenements.preparees import Preparee, lire_ensemble
 from evenements.rejeu import HistoireIllegale, RepriseImpossible, rejouer
 from evenements.selectors import avec_types, histoire_active
 
@@ -58,9 +58,7 @@ _DOSSIER_VERROUILLE = Preparee(
 _DERNIER_ET_VERDICTS: dict[tuple, Preparee] = {}
 
 
-def _dernier_et_verdicts(dossier: Dossier, conditions: dict) -> tuple[tuple | None, dict]:
-    """((date, rang, reprise) of the last active event or None, {key: verdict} of the
-    pipeline's `conditions`): one read, made once the dossier is locked."""
+def _lecture_du_dernier(conditions: dict) -> tuple[tuple, Preparee]:
     cles = tuple(conditions)
     preparee = _DERNIER_ET_VERDICTS.get(cles)
     if preparee is None:
@@ -74,8 +72,19 @@ def _dernier_et_verdicts(dossier: Dossier, conditions: dict) -> tuple[tuple | No
         preparee = _DERNIER_ET_VERDICTS[cles] = Preparee(
             lambda pk: Dossier.objects.filter(pk=pk).order_by().values_list(*colonnes)
         )
-    date, rang, reprise, *valeurs = preparee.lignes(dossier.pk)[0]
+    return cles, preparee
+
+
+def _dernier_et_verdicts_lus(cles: tuple, lignes: list) -> tuple[tuple | None, dict]:
+    date, rang, reprise, *valeurs = lignes[0]
     return (None if date is None else (date, rang, reprise)), dict(zip(cles, valeurs, strict=True))
+
+
+def _dernier_et_verdicts(dossier: Dossier, conditions: dict) -> tuple[tuple | None, dict]:
+    """((date, rang, reprise) of the last active event or None, {key: verdict} of the
+    pipeline's `conditions`): one read, made once the dossier is locked."""
+    cles, preparee = _lecture_du_dernier(conditions)
+    return _dernier_et_verdicts_lus(cles, preparee.lignes(dossier.pk))
 
 
 def _verrouiller(dossier: Dossier) -> Dossier:
@@ -85,6 +94,22 @@ def _verrouiller(dossier: Dossier) -> Dossier:
     if not trouves:
         raise Dossier.DoesNotExist(f"Dossier {dossier.pk} introuvable.")
     return trouves[0]
+
+
+def _verrouiller_et_lire(dossier: Dossier, type_evenement: TypeEvenement):
+    """_verrouiller, and the read of _dernier_et_verdicts sent in the same round trip,
+    placed after the lock (it sees what the lock waited for). The read's verdicts depend on
+    the type's actions in the configuration the lock's statement names: guessed from the
+    process's current snapshot. Returns (dossier, {condition keys: (last, verdicts)}), empty
+    when there was nothing to guess from."""
+    courante = configuration.courante()
+    if courante is None:
+        return _verrouiller(dossier), {}
+    cles, lecture = _lecture_du_dernier(pipeline.conditions(courante.actions(type_evenement.pk)))
+    verrou, lignes = lire_ensemble([(_DOSSIER_VERROUILLE, dossier.pk), (lecture, dossier.pk)])
+    if not verrou:
+        raise Dossier.DoesNotExist(f"Dossier {dossier.pk} introuvable.")
+    return _DOSSIER_VERROUILLE.instancier(verrou)[0], {cles: _dernier_et_verdicts_lus(cles, lignes)}
 
 
 def _configuration(dossier: Dossier) -> configuration.Configuration:
@@ -302,7 +327,7 @@ def enregistrer_evenement(
     valeurs: dict[str, Any] | None = None,
 ) -> Evenement:
     """Record an event: validate, store it, replay the dossier, plan its actions."""
-    dossier = _verrouiller(dossier)
+    dossier, lus = _verrouiller_et_lire(dossier, type_evenement)
     exiger(droits.peut_saisir(auteur, dossier))
     config = _configuration(dossier)
     date = date or timezone.localdate()
@@ -318,7 +343,11 @@ def enregistrer_evenement(
     # One read gives the last event (appended after it, its checkpoint is all the replay
     # needs) and whether the dossier concerns the type's actions (billing: a convention).
     actions = config.actions(type_evenement.pk)
-    dernier, verdicts = _dernier_et_verdicts(dossier, pipeline.conditions(actions))
+    conditions = pipeline.conditions(actions)
+    if tuple(conditions) in lus:  # read with the lock (the usual case)
+        dernier, verdicts = lus[tuple(conditions)]
+    else:  # the configuration changed meanwhile, and with it the questions
+        dernier, verdicts = _dernier_et_verdicts(dossier, conditions)
     a_la_fin = dernier is None or dernier[0] <= date
     if a_la_fin:
         rang = dernier[1] + 1 if dernier is not None and dernier[0] == date else 1

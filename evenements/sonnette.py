@@ -33,6 +33,31 @@ def _cle(file: str) -> str:
     return f"parcours:sonnette:{file}"
 
 
+# Set the wake-up if none waits and, only then, push the messages: one round trip, atomic.
+_SONNER = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('LPUSH', KEYS[2], unpack(ARGV, 2))
+  return 1
+end
+return 0
+"""
+_scripts: dict[str, object] = {}
+
+
+def sonner(file: str, messages: list[str]) -> bool | None:
+    """tirer() and the publish together, for a broker on this Redis: if no wake-up waits in
+    `file`, set it and push `messages` (evenements.courrier) into the queue, both or
+    neither. True: pushed; False: a wake-up waits, nothing pushed; None: no Redis here (the
+    caller publishes through Celery). A RedisError propagates: nothing was set or pushed."""
+    client = _client()
+    if client is None:
+        return None
+    script = _scripts.get(settings.REDIS_URL)
+    if script is None:
+        script = _scripts[settings.REDIS_URL] = client.register_script(_SONNER)
+    return bool(script(keys=[_cle(file), file], args=[DUREE_SECONDES, *messages]))
+
+
 def tirer(file: str) -> bool:
     """True when the caller must publish a wake-up: none is waiting in `file` (or the key
     cannot be read: publish, as without a wake-up)."""
