@@ -1,6 +1,12 @@
-"""Several rows, each with its own values, written in one UPDATE statement."""
+"""Several rows, each with its own values, written in one UPDATE statement; and such a
+write sent with the next statement, in one round trip (ecritures_groupees)."""
+
+import contextlib
+import threading
 
 from django.db import connection
+
+_etat = threading.local()  # inside ecritures_groupees(): the writes waiting for a ride
 
 
 def mettre_a_jour(objets: list, champs, *, jeton: str | None = None, **conditions) -> int:
@@ -29,13 +35,61 @@ def mettre_a_jour(objets: list, champs, *, jeton: str | None = None, **condition
         champ = meta.get_field(nom_champ)
         filtres.append(f"{nom(champ.column)} = %s")
         parametres.append(champ.get_db_prep_save(valeur, connection))
+    sql = f"UPDATE {nom(meta.db_table)} SET {', '.join(affectations)} WHERE {' AND '.join(filtres)}"
+    en_attente = getattr(_etat, "passagers", None)
+    if en_attente is not None:
+        en_attente.append((sql, parametres))
+        return len(objets)
     with connection.cursor() as curseur:
-        curseur.execute(
-            f"UPDATE {nom(meta.db_table)} SET {', '.join(affectations)} "
-            f"WHERE {' AND '.join(filtres)}",
-            parametres,
-        )
+        curseur.execute(sql, parametres)
         return curseur.rowcount
+
+
+def plusieurs_par_appel(connexion) -> bool:
+    """Whether the driver takes several statements in one execute(): psycopg 3's client-side
+    binding cursor, Django's default on PostgreSQL (not with `server_side_binding`)."""
+    if connexion.vendor != "postgresql":
+        return False
+    try:
+        from psycopg import ClientCursor
+    except ImportError:  # psycopg2
+        return False
+    connexion.ensure_connection()
+    return issubclass(connexion.connection.cursor_factory, ClientCursor)
+
+
+_HOTES = ("INSERT", "UPDATE", "SELECT", "DELETE")
+
+
+@contextlib.contextmanager
+def ecritures_groupees():
+    """Within the block, mettre_a_jour() does not send its UPDATE alone: it is appended to
+    the next data statement the block runs, so both make one round trip (the host's result
+    comes first, as its caller expects). One left at the end of the block is sent then. For
+    writes whose row count nobody reads (it answers the number of objects), inside a
+    transaction (an error in the host fails both). Where the driver takes one statement per
+    call, nothing changes."""
+    if not plusieurs_par_appel(connection) or getattr(_etat, "passagers", None) is not None:
+        yield
+        return
+    passagers: list[tuple[str, list]] = []
+
+    def embarquer(execute, sql, parametres, many, context):
+        if passagers and not many and parametres is not None and sql.startswith(_HOTES):
+            sql = ";\n".join([sql, *(s for s, _ in passagers)])
+            parametres = [*parametres, *(p for _, ps in passagers for p in ps)]
+            passagers.clear()
+        return execute(sql, parametres, many, context)
+
+    _etat.passagers = passagers
+    try:
+        with connection.execute_wrapper(embarquer):
+            yield
+    finally:
+        _etat.passagers = None
+    for sql, parametres in passagers:  # no statement came after them
+        with connection.cursor() as curseur:
+            curseur.execute(sql, parametres)
 
 
 def _par_ligne(cle: str, objets: list, champ) -> tuple[str, list]:

@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
+from config.lots import plusieurs_par_appel
+
 # Stands for the value while compiling: it must appear exactly once in the parameters.
 _VALEUR = -918_273_645
 
@@ -109,7 +111,7 @@ def lire_ensemble(lectures: list[tuple[Preparee, Any]], alias: str = "default") 
     ]
     resultats = []
     with connexion.cursor() as curseur:
-        if len(requetes) > 1 and _plusieurs_par_appel(curseur):
+        if len(requetes) > 1 and plusieurs_par_appel(connexion):
             curseur.execute(
                 ";\n".join(sql for sql, _ in requetes), [p for _, ps in requetes for p in ps]
             )
@@ -121,12 +123,3 @@ def lire_ensemble(lectures: list[tuple[Preparee, Any]], alias: str = "default") 
                 curseur.execute(sql, parametres)
                 resultats.append(curseur.fetchall())
     return [c.convertir(lignes) for c, lignes in zip(compilees, resultats, strict=True)]
-
-
-def _plusieurs_par_appel(curseur) -> bool:
-    """psycopg 3's client-side binding cursor takes several statements in one execute()."""
-    try:
-        from psycopg import ClientCursor
-    except ImportError:
-        return False
-    return isinstance(curseur.cursor, ClientCursor)

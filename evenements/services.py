@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from config.lots import mettre_a_jour
+from config.lots import ecritures_groupees, mettre_a_jour
 from dossiers.dates import bornes_evenement, hors_bornes
 from dossiers.droits import exiger, peut_voir_dossier
 from dossiers.models import Dossier
@@ -370,15 +370,17 @@ def enregistrer_evenement(
         dernier = (dernier[0], dernier[2])
     else:
         dernier = None
-    recalculer_dossier(
-        dossier,
-        en_cours=evenement,
-        par=auteur,
-        depuis=(date, rang),
-        dernier=dernier,
-        phases=config.phases(dossier.prestation_id),
-    )
-    _enregistrer_revision(evenement, auteur, "Création")
+    # The dossier's derived state is written with the event's INSERT (one round trip).
+    with ecritures_groupees():
+        recalculer_dossier(
+            dossier,
+            en_cours=evenement,
+            par=auteur,
+            depuis=(date, rang),
+            dernier=dernier,
+            phases=config.phases(dossier.prestation_id),
+        )
+        _enregistrer_revision(evenement, auteur, "Création")
     pipeline.planifier(evenement, configurations=actions, verdicts=verdicts)
     return evenement
 

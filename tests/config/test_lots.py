@@ -1,11 +1,14 @@
 """config.lots.mettre_a_jour: several rows, each its own values, one statement (both
-databases: PostgreSQL needs its CASE typed, SQLite must not cast dates)."""
+databases: PostgreSQL needs its CASE typed, SQLite must not cast dates); and sent with the
+next statement inside ecritures_groupees()."""
 
 import datetime
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from config.lots import mettre_a_jour
+from config.lots import ecritures_groupees, mettre_a_jour, plusieurs_par_appel
 from dossiers.models import Beneficiaire
 from tests.factories import BeneficiaireFactory
 
@@ -48,3 +51,52 @@ def test_une_ligne_dont_le_jeton_a_change_est_laissee():
         lea.pk: "Après",
         marc.pk: "Avant",
     }
+
+
+# --- ecritures_groupees: the UPDATE rides with the next statement ---
+
+
+def _donnees(requetes) -> list[str]:
+    return [q["sql"] for q in requetes if q["sql"].startswith(("INSERT", "UPDATE", "SELECT"))]
+
+
+@pytest.mark.django_db
+def test_l_ecriture_part_avec_la_requete_suivante(django_assert_num_queries):
+    """PostgreSQL: the UPDATE follows the next INSERT in the same call, whose caller still
+    gets its own result (the new row's id). Elsewhere: sent alone, as usual."""
+    lea = BeneficiaireFactory(nom="Avant")
+    lea.nom = "Après « é » 100 %"
+    with CaptureQueriesContext(connection) as requetes, ecritures_groupees():
+        assert mettre_a_jour([lea], ["nom"]) == 1
+        marc = Beneficiaire.objects.create(nom="Marc", prenom="M", email="m@ex.fr")
+    assert marc.pk is not None and Beneficiaire.objects.get(pk=marc.pk).nom == "Marc"
+    lea.refresh_from_db()
+    assert lea.nom == "Après « é » 100 %"
+    sql = _donnees(requetes)  # the INSERT, then its revision's
+    if plusieurs_par_appel(connection):
+        assert [s.split()[0] for s in sql] == ["INSERT", "INSERT"]
+        assert ";\nUPDATE" in sql[0] and "UPDATE" not in sql[1]
+    else:
+        assert [s.split()[0] for s in sql] == ["UPDATE", "INSERT", "INSERT"]
+
+
+@pytest.mark.django_db
+def test_sans_requete_apres_elle_l_ecriture_part_a_la_fin_du_bloc():
+    lea = BeneficiaireFactory(nom="Avant")
+    lea.nom = "Après"
+    with ecritures_groupees():
+        mettre_a_jour([lea], ["nom"])
+    lea.refresh_from_db()
+    assert lea.nom == "Après"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_une_erreur_dans_la_requete_hote_annule_les_deux():
+    """Inside the transaction they share: the host fails, the write is not kept either."""
+    lea = BeneficiaireFactory(nom="Avant")
+    lea.nom = "Après"
+    with pytest.raises(IntegrityError), transaction.atomic(), ecritures_groupees():
+        mettre_a_jour([lea], ["nom"])
+        Beneficiaire.objects.create(pk=lea.pk, nom="Doublon", prenom="D")
+    lea.refresh_from_db()
+    assert lea.nom == "Avant"
