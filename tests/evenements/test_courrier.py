@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from evenements import courrier, sonnette
+from evenements import courrier, pipeline, sonnette
 from evenements.tasks import executer_action
 
 
@@ -72,3 +72,27 @@ def test_redis_injoignable_rien_n_est_pose(settings):
 def test_sans_redis_l_appelant_publie_par_celery(settings):
     settings.REDIS_URL = ""
     assert sonnette.sonner("file", ["message"]) is None
+
+
+def test_la_remise_d_une_saisie_passe_par_le_script(
+    redis_reel, celery_en_processus, monkeypatch, settings
+):
+    """With the broker on this Redis, pipeline.envoyer pushes through sonner(), not Celery's
+    publish; while its wake-up waits, the next rows publish nothing."""
+    client, file = redis_reel
+    app = celery_en_processus
+    anciens = (app.conf.task_default_queue, app.conf.broker_url)
+    app.conf.task_default_queue, app.conf.broker_url = file, settings.REDIS_URL
+
+    def interdit(*args, **kwargs):
+        raise AssertionError("publié par apply_async")
+
+    monkeypatch.setattr(executer_action, "apply_async", interdit)
+    try:
+        pipeline.envoyer([11, 12], notees=True)
+        pipeline.envoyer([13], notees=True)
+    finally:
+        app.conf.task_default_queue, app.conf.broker_url = anciens
+    messages = client.lrange(file, 0, -1)
+    assert len(messages) == 1
+    assert json.loads(base64.b64decode(json.loads(messages[0])["body"]))[0] == [[11, 12]]
