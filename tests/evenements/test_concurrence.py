@@ -14,6 +14,17 @@ from tests.conftest import service_absent
 from tests.factories import DossierFactory
 
 
+def _saisir_une_entree(dossier, types, auteur, resultats: list) -> None:
+    """In a thread of its own: "ok", or the refusal's message."""
+    try:
+        enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=auteur)
+        resultats.append("ok")
+    except ValidationError as exc:
+        resultats.append(exc.messages[0])
+    finally:
+        connections.close_all()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_deux_entrees_simultanees_une_seule_gagne(dossier, types, alice, bob):
     if connection.vendor != "postgresql":
@@ -22,14 +33,8 @@ def test_deux_entrees_simultanees_une_seule_gagne(dossier, types, alice, bob):
     resultats = []
 
     def saisir(auteur):
-        try:
-            depart.wait()
-            enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=auteur)
-            resultats.append("ok")
-        except ValidationError as exc:
-            resultats.append(exc.messages[0])
-        finally:
-            connections.close_all()
+        depart.wait()
+        _saisir_une_entree(dossier, types, auteur, resultats)
 
     fils = [threading.Thread(target=saisir, args=(u,)) for u in (alice, bob)]
     for f in fils:
@@ -125,13 +130,7 @@ def test_la_saisie_qui_attend_le_verrou_lit_l_historique_une_fois_le_verrou_obte
             connections.close_all()
 
     def second():
-        try:
-            enregistrer_evenement(dossier=dossier, type_evenement=types["entree"], auteur=bob)
-            resultats.append("ok")
-        except ValidationError as exc:
-            resultats.append(exc.messages[0])
-        finally:
-            connections.close_all()
+        _saisir_une_entree(dossier, types, bob, resultats)
 
     tenant = threading.Thread(target=premier)
     tenant.start()
