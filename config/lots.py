@@ -37,7 +37,7 @@ def mettre_a_jour(objets: list, champs, *, jeton: str | None = None, **condition
         parametres.append(champ.get_db_prep_save(valeur, connection))
     sql = f"UPDATE {nom(meta.db_table)} SET {', '.join(affectations)} WHERE {' AND '.join(filtres)}"
     en_attente = getattr(_etat, "passagers", None)
-    if en_attente is not None:
+    if en_attente is not None and jeton is None and not conditions:  # no count to read
         en_attente.append((sql, parametres))
         return len(objets)
     with connection.cursor() as curseur:
@@ -58,27 +58,29 @@ def plusieurs_par_appel(connexion) -> bool:
     return issubclass(connexion.connection.cursor_factory, ClientCursor)
 
 
-_HOTES = ("INSERT", "UPDATE", "SELECT", "DELETE")
-
-
 @contextlib.contextmanager
 def ecritures_groupees():
-    """Within the block, mettre_a_jour() does not send its UPDATE alone: it is appended to
-    the next data statement the block runs, so both make one round trip (the host's result
-    comes first, as its caller expects). One left at the end of the block is sent then. For
-    writes whose row count nobody reads (it answers the number of objects), inside a
-    transaction (an error in the host fails both). Where the driver takes one statement per
-    call, nothing changes."""
+    """Within the block, mettre_a_jour() does not send an unconditional UPDATE alone: it is
+    appended to the block's next INSERT, so both make one round trip (the INSERT's result
+    comes first, as its caller expects). Any other statement first sends the waiting writes
+    on their own: a read sees them, a savepoint comes after them. Those left at the end of
+    the block are sent then. Inside a transaction: an error in the INSERT fails both. Where
+    the driver takes one statement per call, nothing changes."""
     if not plusieurs_par_appel(connection) or getattr(_etat, "passagers", None) is not None:
         yield
         return
     passagers: list[tuple[str, list]] = []
 
     def embarquer(execute, sql, parametres, many, context):
-        if passagers and not many and parametres is not None and sql.startswith(_HOTES):
-            sql = ";\n".join([sql, *(s for s, _ in passagers)])
-            parametres = [*parametres, *(p for _, ps in passagers for p in ps)]
+        if passagers:
+            en_route = list(passagers)
             passagers.clear()
+            if not many and parametres is not None and sql.startswith("INSERT"):
+                sql = ";\n".join([sql, *(s for s, _ in en_route)])
+                parametres = [*parametres, *(p for _, ps in en_route for p in ps)]
+            else:
+                for sql_seule, parametres_seuls in en_route:
+                    execute(sql_seule, parametres_seuls, False, context)
         return execute(sql, parametres, many, context)
 
     _etat.passagers = passagers

@@ -33,22 +33,26 @@ def _cle(file: str) -> str:
     return f"parcours:sonnette:{file}"
 
 
-# Set the wake-up if none waits and, only then, push the messages: one round trip, atomic.
+# If no wake-up waits: push the messages, then set it (a script runs alone: no other client
+# comes between the check and the set; a failed push aborts it before the set).
 _SONNER = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  redis.call('LPUSH', KEYS[2], unpack(ARGV, 2))
-  return 1
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
 end
-return 0
+redis.call('LPUSH', KEYS[2], unpack(ARGV, 2))
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return 1
 """
 _scripts: dict[str, object] = {}
 
 
 def sonner(file: str, messages: list[str]) -> bool | None:
-    """tirer() and the publish together, for a broker on this Redis: if no wake-up waits in
-    `file`, set it and push `messages` (evenements.courrier) into the queue, both or
-    neither. True: pushed; False: a wake-up waits, nothing pushed; None: no Redis here (the
-    caller publishes through Celery). A RedisError propagates: nothing was set or pushed."""
+    """tirer() and the publish together, for a broker on this Redis, in one round trip: if
+    no wake-up waits in `file`, push `messages` (evenements.courrier) into the queue and set
+    it. True: pushed; False: a wake-up waits, nothing pushed; None: no Redis here (the
+    caller publishes through Celery). A RedisError propagates: no wake-up was set (a reply
+    lost after the script ran is retried by the client and answers False: pushed all the
+    same, the rows are noted as handed over either way)."""
     client = _client()
     if client is None:
         return None

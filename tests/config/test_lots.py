@@ -2,6 +2,7 @@
 databases: PostgreSQL needs its CASE typed, SQLite must not cast dates); and sent with the
 next statement inside ecritures_groupees()."""
 
+import contextlib
 import datetime
 
 import pytest
@@ -98,5 +99,40 @@ def test_une_erreur_dans_la_requete_hote_annule_les_deux():
     with pytest.raises(IntegrityError), transaction.atomic(), ecritures_groupees():
         mettre_a_jour([lea], ["nom"])
         Beneficiaire.objects.create(pk=lea.pk, nom="Doublon", prenom="D")
+    lea.refresh_from_db()
+    assert lea.nom == "Avant"
+
+
+@pytest.mark.django_db
+def test_une_lecture_dans_le_bloc_voit_l_ecriture():
+    """A statement other than an INSERT first sends the waiting write on its own."""
+    lea = BeneficiaireFactory(nom="Avant")
+    lea.nom = "Après"
+    with ecritures_groupees():
+        mettre_a_jour([lea], ["nom"])
+        assert Beneficiaire.objects.get(pk=lea.pk).nom == "Après"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_un_point_de_sauvegarde_annule_ne_perd_pas_l_ecriture():
+    """The write waiting before an inner atomic block is sent before its savepoint: rolling
+    the inner block back does not take it along."""
+    lea = BeneficiaireFactory(nom="Avant")
+    lea.nom = "Après"
+    with transaction.atomic(), ecritures_groupees():
+        mettre_a_jour([lea], ["nom"])
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            Beneficiaire.objects.create(pk=lea.pk, nom="Doublon", prenom="D")
+    lea.refresh_from_db()
+    assert lea.nom == "Après"
+
+
+@pytest.mark.django_db
+def test_une_ecriture_conditionnelle_part_aussitot_avec_son_compte():
+    """Its caller reads how many rows it wrote: never held back."""
+    lea = BeneficiaireFactory(nom="Avant", consentement_sms=True)
+    lea.nom = "Après"
+    with ecritures_groupees():
+        assert mettre_a_jour([lea], ["nom"], consentement_sms=False) == 0
     lea.refresh_from_db()
     assert lea.nom == "Avant"

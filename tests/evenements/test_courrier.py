@@ -63,6 +63,16 @@ def test_sonner_pousse_les_messages_seulement_si_aucun_reveil_n_attend(redis_ree
     assert client.llen(file) == 3
 
 
+def test_un_message_refuse_ne_laisse_pas_de_reveil(redis_reel):
+    """Pushed first, then the wake-up set: a push Redis refuses leaves no wake-up standing
+    for messages that are not there."""
+    client, file = redis_reel
+    client.set(file, "pas une liste")
+    with pytest.raises(redis.ResponseError):
+        sonnette.sonner(file, [courrier.corps(executer_action, [[1]], file)])
+    assert not client.exists(f"parcours:sonnette:{file}")
+
+
 def test_redis_injoignable_rien_n_est_pose(settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     with pytest.raises(redis.RedisError):
